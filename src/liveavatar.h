@@ -192,8 +192,11 @@ typedef enum
   LA_POP_ERROR                  /* a stage failed; @error says why */
 } LaPopResult;
 
+/* The engine must outlive its sessions. */
 LaSession *la_session_new (LaEngine * engine, const LaSessionConfig * cfg,
     GError ** error);
+/* No other thread may be inside push_audio or pop_frame: set flushing
+ * first and let them return. */
 void la_session_free (LaSession * session);
 
 /* Appends @n_samples samples (16 kHz, mono, float in [-1, 1]). Blocks while
@@ -212,12 +215,14 @@ LaPopResult la_session_pop_frame (LaSession * session, LaFrame ** frame,
 
 /* End of audio: the last partial block is padded with silence and finished.
  * Frames then come out up to ceil (samples / 640), after which pop_frame
- * returns LA_POP_EOS. Returns at once. */
+ * returns LA_POP_EOS. Returns at once. Call it from the thread that pushes
+ * the audio. */
 void la_session_drain (LaSession * session);
 
 /* TRUE: every blocked call returns, all work in flight is discarded, every
  * stage's state (caches) is reset. FALSE: accepting audio again, frame and
- * sample counters restart at 0. */
+ * sample counters restart at 0. TRUE then FALSE is also how a session
+ * leaves its error state (LA_POP_ERROR). */
 void la_session_set_flushing (LaSession * session, gboolean flushing);
 
 /* QoS: frames with index < @frame_index are late and will be dropped by the

@@ -1,0 +1,91 @@
+/* liveavatar: CUDA kernel entry points (raw pointers, shapes, a stream)
+ * Copyright (C) 2026 liveavatar developers
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ *
+ * The kernels know nothing above them: no tensors, no backends, no GLib.
+ * Each entry point queues its kernel(s) on @stream and returns the launch
+ * status (cudaGetLastError ()), never synchronizing. Callers have checked
+ * shapes; sizes are >= 1. Storage types are la_kernel_dtype values; every
+ * kernel computes in fp32 (double where noted) whatever the storage.
+ * The math of each op is in its .cu file's header and in
+ * src/backend/la-backend.h; the CPU reference is src/backend/cpu/.
+ */
+
+#ifndef __LA_KERNELS_H__
+#define __LA_KERNELS_H__
+
+#include <stdint.h>
+#include <cuda_runtime_api.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum
+{
+  LA_KERNEL_F32 = 0,
+  LA_KERNEL_BF16 = 1,
+  LA_KERNEL_F16 = 2,
+  LA_KERNEL_FP8_E4M3 = 3,       /* convert only */
+} la_kernel_dtype;
+
+/* rms_norm.cu: y = x / sqrt (mean (x^2) + eps) * w; x, y [rows, cols], w [cols] */
+cudaError_t la_kernel_rms_norm (la_kernel_dtype dtype, void *y,
+    const void *x, const void *w, int64_t rows, int64_t cols, float eps,
+    cudaStream_t stream);
+
+/* layer_norm_modulate.cu: y = LN (x) * (1 + scale[g]) + shift[g],
+ * g = row / rows_per_group; scale = shift = NULL for plain LN */
+cudaError_t la_kernel_layer_norm_modulate (la_kernel_dtype dtype, void *y,
+    const void *x, const void *scale, const void *shift, int64_t rows,
+    int64_t cols, int64_t rows_per_group, float eps, cudaStream_t stream);
+
+/* gelu_tanh.cu: y = gelu_tanh (x); n elements */
+cudaError_t la_kernel_gelu_tanh (la_kernel_dtype dtype, void *y,
+    const void *x, int64_t n, cudaStream_t stream);
+
+/* rope_3d.cu: x, y [batch, seq, heads, head_dim], pos [seq, 3] int32 */
+cudaError_t la_kernel_rope_3d (la_kernel_dtype dtype, void *y,
+    const void *x, const int32_t * pos, int64_t batch, int64_t seq,
+    int64_t heads, int64_t head_dim, float theta, cudaStream_t stream);
+
+/* attention.cu: q, o [batch, lq, heads, head_dim], k, v [batch, lk, heads,
+ * head_dim]; head_dim <= LA_KERNEL_ATTENTION_MAX_HEAD_DIM */
+#define LA_KERNEL_ATTENTION_MAX_HEAD_DIM 512
+cudaError_t la_kernel_attention (la_kernel_dtype dtype, void *o,
+    const void *q, const void *k, const void *v, int64_t batch, int64_t lq,
+    int64_t lk, int64_t heads, int64_t head_dim, float scale,
+    cudaStream_t stream);
+
+/* binary.cu: y[i] = a[i] op b[i % nb]; n elements */
+typedef enum
+{
+  LA_KERNEL_BINARY_ADD = 0,
+  LA_KERNEL_BINARY_MUL = 1,
+} la_kernel_binary_op;
+cudaError_t la_kernel_binary (la_kernel_dtype dtype, la_kernel_binary_op op,
+    void *y, const void *a, const void *b, int64_t n, int64_t nb,
+    cudaStream_t stream);
+
+/* gated_residual.cu: y = x + gate[g] * r, g = row / rows_per_group */
+cudaError_t la_kernel_gated_residual (la_kernel_dtype dtype, void *y,
+    const void *x, const void *gate, const void *r, int64_t rows,
+    int64_t cols, int64_t rows_per_group, cudaStream_t stream);
+
+/* euler_step.cu: y = x + dt * v; n elements */
+cudaError_t la_kernel_euler_step (la_kernel_dtype dtype, void *y,
+    const void *x, const void *v, int64_t n, float dt, cudaStream_t stream);
+
+/* convert.cu: y = x in y_dtype; n elements, any two dtypes */
+cudaError_t la_kernel_convert (la_kernel_dtype y_dtype, void *y,
+    la_kernel_dtype x_dtype, const void *x, int64_t n, cudaStream_t stream);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* __LA_KERNELS_H__ */

@@ -1,0 +1,198 @@
+/* liveavatar: the CPU backend (host memory, synchronous, the reference)
+ * Copyright (C) 2026 liveavatar developers
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/* Every op runs to completion inside compute_op, so there is nothing to
+ * synchronize. Several CPU backends with different indices stand in for
+ * several GPUs ("virtual devices") when the stage scheduler is tested. */
+
+#include "config.h"
+
+#include "la-backend-impl.h"
+#include "la-cpu-ops.h"
+#include "liveavatar.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- buffer ---- */
+
+static void
+cpu_buffer_free (LaBuffer * buffer)
+{
+  free (buffer->base);
+}
+
+static gboolean
+cpu_buffer_set_data (LaBuffer * buffer, gsize offset, gconstpointer data,
+    gsize size, GError ** error)
+{
+  memcpy ((guint8 *) buffer->base + offset, data, size);
+  return TRUE;
+}
+
+static gboolean
+cpu_buffer_get_data (LaBuffer * buffer, gsize offset, gpointer data,
+    gsize size, GError ** error)
+{
+  memcpy (data, (const guint8 *) buffer->base + offset, size);
+  return TRUE;
+}
+
+static const LaBufferIface cpu_buffer_iface = {
+  cpu_buffer_free,
+  cpu_buffer_set_data,
+  cpu_buffer_get_data,
+};
+
+static LaBuffer *
+cpu_alloc_buffer (LaBackend * backend, gsize size, GError ** error)
+{
+  LaBuffer *buffer;
+  gsize rounded;
+  gpointer base = NULL;
+
+  if (size > G_MAXSIZE - LA_TENSOR_ALIGNMENT)
+    goto no_memory;
+  rounded = (size + LA_TENSOR_ALIGNMENT - 1) / LA_TENSOR_ALIGNMENT
+      * LA_TENSOR_ALIGNMENT;
+  if (posix_memalign (&base, LA_TENSOR_ALIGNMENT, rounded) != 0)
+    goto no_memory;
+  /* zeroed, so that a bug reading unwritten memory reads the same thing
+   * every run */
+  memset (base, 0, rounded);
+
+  buffer = g_new0 (LaBuffer, 1);
+  buffer->iface = &cpu_buffer_iface;
+  buffer->backend = backend;
+  buffer->base = base;
+  buffer->size = size;
+  return buffer;
+
+  /* ERRORS */
+no_memory:
+  {
+    g_set_error (error, LA_ERROR, LA_ERROR_OUT_OF_MEMORY,
+        "%s: cannot allocate %" G_GSIZE_FORMAT " bytes",
+        backend->device.name, size);
+    return NULL;
+  }
+}
+
+/* ---- ops ---- */
+
+static gboolean
+cpu_supports_op (LaBackend * backend, LaOp op, LaDType dtype)
+{
+  /* convert is the one op that reads and writes storage types: it is how
+   * bf16 weights reach the fp32 reference */
+  if (op == LA_OP_CONVERT)
+    return dtype != LA_DTYPE_I32;
+  return dtype == LA_DTYPE_F32;
+}
+
+#define F(t) ((gfloat *) (t)->data)
+#define CF(t) ((const gfloat *) (t)->data)
+
+static gboolean
+cpu_compute_op (LaBackend * backend, const LaOpDesc * d, GError ** error)
+{
+  LaTensor *y = d->dst;
+  const LaTensor *x = d->src[0];
+  gint n;
+
+  switch (d->op) {
+    case LA_OP_LINEAR:
+      la_cpu_linear (F (y), CF (x), CF (d->src[1]),
+          d->src[2] ? CF (d->src[2]) : NULL, la_tensor_nrows (x),
+          la_tensor_ncols (x), la_tensor_ncols (y));
+      break;
+    case LA_OP_RMS_NORM:
+      la_cpu_rms_norm (F (y), CF (x), CF (d->src[1]), la_tensor_nrows (x),
+          la_tensor_ncols (x), d->param);
+      break;
+    case LA_OP_LAYER_NORM_MODULATE:
+      la_cpu_layer_norm_modulate (F (y), CF (x),
+          d->src[1] ? CF (d->src[1]) : NULL,
+          d->src[2] ? CF (d->src[2]) : NULL, la_tensor_nrows (x),
+          la_tensor_ncols (x), d->rows_per_group, d->param);
+      break;
+    case LA_OP_GELU_TANH:
+      la_cpu_gelu_tanh (F (y), CF (x), la_tensor_nelements (x));
+      break;
+    case LA_OP_ROPE_3D:
+      n = x->n_dims;
+      la_cpu_rope_3d (F (y), CF (x), d->src[1]->data,
+          n == 4 ? x->ne[0] : 1, x->ne[n - 3], x->ne[n - 2], x->ne[n - 1],
+          d->param);
+      break;
+    case LA_OP_ATTENTION:
+      n = x->n_dims;
+      la_cpu_attention (F (y), CF (x), CF (d->src[1]), CF (d->src[2]),
+          n == 4 ? x->ne[0] : 1, x->ne[n - 3], d->src[1]->ne[n - 3],
+          x->ne[n - 2], x->ne[n - 1], d->param);
+      break;
+    case LA_OP_ADD:
+      la_cpu_add (F (y), CF (x), CF (d->src[1]), la_tensor_nelements (x),
+          la_tensor_nelements (d->src[1]));
+      break;
+    case LA_OP_MUL:
+      la_cpu_mul (F (y), CF (x), CF (d->src[1]), la_tensor_nelements (x),
+          la_tensor_nelements (d->src[1]));
+      break;
+    case LA_OP_GATED_RESIDUAL:
+      la_cpu_gated_residual (F (y), CF (x), CF (d->src[1]), CF (d->src[2]),
+          la_tensor_nrows (x), la_tensor_ncols (x), d->rows_per_group);
+      break;
+    case LA_OP_EULER_STEP:
+      la_cpu_euler_step (F (y), CF (x), CF (d->src[1]),
+          la_tensor_nelements (x), d->param);
+      break;
+    case LA_OP_CONVERT:
+      la_cpu_convert (y->data, y->dtype, x->data, x->dtype,
+          la_tensor_nelements (x));
+      break;
+    default:
+      g_set_error (error, LA_ERROR, LA_ERROR_NOT_SUPPORTED,
+          "%s: op %d unknown to the CPU backend", backend->device.name,
+          (gint) d->op);
+      return FALSE;
+  }
+  return TRUE;
+}
+
+#undef F
+#undef CF
+
+/* ---- backend ---- */
+
+static void
+cpu_free (LaBackend * backend)
+{
+}
+
+static const LaBackendIface cpu_backend_iface = {
+  cpu_free,
+  cpu_alloc_buffer,
+  NULL,                         /* synchronous */
+  cpu_supports_op,
+  cpu_compute_op,
+};
+
+gboolean
+la_cpu_backend_init (LaBackend * backend, gint device, GError ** error)
+{
+  backend->iface = &cpu_backend_iface;
+  backend->device.kind = LA_BACKEND_CPU;
+  backend->device.index = device;
+  backend->device.name = g_strdup_printf ("CPU%d", device);
+  backend->device.description = g_strdup ("CPU (fp32 reference)");
+  backend->device.total_bytes = 0;
+  backend->context = NULL;
+  return TRUE;
+}

@@ -1,0 +1,68 @@
+/* liveavatar: CUDA backend internals shared by its op launchers
+ * Copyright (C) 2026 liveavatar developers
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ *
+ * A CUDA backend is one device ordinal, one non-blocking stream, one
+ * cuBLASLt handle with its workspace. Launchers (la-cuda-<op>.c) turn a
+ * checked LaOpDesc into raw pointers and sizes for kernels/la-kernels.h, or
+ * into a cuBLASLt call; the current device is already set when they run.
+ */
+
+#ifndef __LA_CUDA_BACKEND_H__
+#define __LA_CUDA_BACKEND_H__
+
+#include "la-backend-impl.h"
+#include "la-kernels.h"
+
+#include <cuda_runtime.h>
+#include <cublasLt.h>
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  gint            ordinal;
+  cudaStream_t    stream;
+  cublasLtHandle_t lt;
+  gpointer        workspace;    /* cuBLASLt scratch, device memory */
+  gsize           workspace_size;
+} LaCudaContext;
+
+#define LA_CUDA_CONTEXT(backend) ((LaCudaContext *) (backend)->context)
+
+/* TRUE on cudaSuccess; otherwise sets @error (LA_ERROR_OUT_OF_MEMORY or
+ * LA_ERROR_DEVICE) naming the backend and @what. */
+gboolean        la_cuda_check (LaBackend * backend, cudaError_t err,
+    const gchar * what, GError ** error);
+
+la_kernel_dtype la_cuda_kernel_dtype (LaDType dtype);
+
+/* launchers: one per op file */
+gboolean        la_cuda_linear (LaBackend * backend, const LaOpDesc * d,
+    GError ** error);
+gboolean        la_cuda_rms_norm (LaBackend * backend, const LaOpDesc * d,
+    GError ** error);
+gboolean        la_cuda_layer_norm_modulate (LaBackend * backend,
+    const LaOpDesc * d, GError ** error);
+gboolean        la_cuda_gelu_tanh (LaBackend * backend, const LaOpDesc * d,
+    GError ** error);
+gboolean        la_cuda_rope_3d (LaBackend * backend, const LaOpDesc * d,
+    GError ** error);
+gboolean        la_cuda_attention (LaBackend * backend, const LaOpDesc * d,
+    GError ** error);
+gboolean        la_cuda_binary (LaBackend * backend, const LaOpDesc * d,
+    GError ** error);
+gboolean        la_cuda_gated_residual (LaBackend * backend,
+    const LaOpDesc * d, GError ** error);
+gboolean        la_cuda_euler_step (LaBackend * backend, const LaOpDesc * d,
+    GError ** error);
+gboolean        la_cuda_convert (LaBackend * backend, const LaOpDesc * d,
+    GError ** error);
+
+G_END_DECLS
+
+#endif /* __LA_CUDA_BACKEND_H__ */

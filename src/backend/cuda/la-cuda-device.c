@@ -1,0 +1,74 @@
+/* liveavatar: CUDA device discovery (CUDA build)
+ * Copyright (C) 2026 liveavatar developers
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/* Talks to the CUDA runtime only through cudaGetDeviceCount and
+ * cudaGetDeviceProperties. A machine without a driver or without a GPU
+ * answers "0 devices": the runtime reports that as an error code, which is
+ * cleared here so that the next CUDA call does not inherit it. */
+
+#include "config.h"
+
+#include "la-cuda-device.h"
+#include "liveavatar.h"
+
+#include <cuda_runtime.h>
+
+gint
+la_cuda_device_count (GError ** error)
+{
+  int count = 0;
+  cudaError_t err;
+
+  err = cudaGetDeviceCount (&count);
+  if (err != cudaSuccess) {
+    /* cudaErrorNoDevice, cudaErrorInsufficientDriver, ...: no usable GPU */
+    g_debug ("cudaGetDeviceCount: %s", cudaGetErrorString (err));
+    (void) cudaGetLastError ();
+    return 0;
+  }
+  return count;
+}
+
+gboolean
+la_cuda_device_describe (gint index, gchar ** name, guint64 * total_bytes,
+    GError ** error)
+{
+  struct cudaDeviceProp prop;
+  cudaError_t err;
+  gint count;
+
+  count = la_cuda_device_count (NULL);
+  if (index < 0 || index >= count)
+    goto no_device;
+
+  err = cudaGetDeviceProperties (&prop, index);
+  if (err != cudaSuccess)
+    goto driver_error;
+
+  if (name)
+    *name = g_strndup (prop.name, sizeof (prop.name));
+  if (total_bytes)
+    *total_bytes = prop.totalGlobalMem;
+  return TRUE;
+
+  /* ERRORS */
+no_device:
+  {
+    g_set_error (error, LA_ERROR, LA_ERROR_DEVICE,
+        "CUDA device %d does not exist (%d device(s) present)", index, count);
+    return FALSE;
+  }
+driver_error:
+  {
+    (void) cudaGetLastError ();
+    g_set_error (error, LA_ERROR, LA_ERROR_DEVICE,
+        "cudaGetDeviceProperties (%d): %s", index, cudaGetErrorString (err));
+    return FALSE;
+  }
+}

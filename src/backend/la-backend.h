@@ -1,0 +1,300 @@
+/* liveavatar: tensors, backends and the op set models are written against
+ * Copyright (C) 2026 liveavatar developers
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ *
+ * One model code, several backends. A backend is one device plus one
+ * in-order stream of work: the CPU backend (plain C fp32 loops, the
+ * reference) or the CUDA backend (one GPU, one stream, bf16 storage with
+ * fp32 accumulation, cuBLASLt and our own kernels). Models call only the
+ * functions in this header; the vtables live in la-backend-impl.h.
+ *
+ * Usage:
+ *
+ *   LaBackend *be = la_backend_new (LA_BACKEND_CUDA, 0, &err);   GPU 0
+ *   if (!la_backend_supports_op (be, LA_OP_LINEAR, LA_DTYPE_BF16)) ...
+ *
+ *   gint64 xs[] = { 3168, 5120 }, ws[] = { 5120, 5120 };
+ *   LaTensor *x = la_tensor_new (be, LA_DTYPE_BF16, 2, xs, &err);
+ *   LaTensor *w = la_tensor_new (be, LA_DTYPE_BF16, 2, ws, &err);
+ *   LaTensor *y = la_tensor_new (be, LA_DTYPE_F32, 2, xs, &err);
+ *   la_tensor_set_f32 (x, host_x, 3168 * 5120, &err);      converts to bf16
+ *   la_linear (be, y, x, w, NULL, &err);                     queued on the stream
+ *   la_tensor_get_f32 (y, host_y, 3168 * 5120, &err);      waits for the stream
+ *   la_tensor_free (y); ... la_backend_free (be);
+ *
+ * Memory: every tensor lives in a LaBuffer (one device allocation) at an
+ * offset. la_tensor_new () makes a buffer per tensor; an arena allocator
+ * places many tensors in one buffer with la_tensor_new_in_buffer () instead,
+ * and nothing else changes for the ops.
+ *
+ * Asynchrony: ops and uploads are queued in order on the backend's stream.
+ * An op returning TRUE means it was queued after its arguments checked out;
+ * a fault while it runs is reported by the next la_backend_synchronize () or
+ * download. Downloads (la_tensor_get_*) wait for everything queued before.
+ *
+ * Threads: one backend serves one thread at a time; use one backend per
+ * thread (they can share a device).
+ *
+ * Lifetimes: free every tensor and buffer of a backend before the backend;
+ * a view or a placed tensor before the tensor or buffer it points into.
+ */
+
+#ifndef __LA_BACKEND_H__
+#define __LA_BACKEND_H__
+
+#include <glib.h>
+
+#include "liveavatar.h"
+
+G_BEGIN_DECLS
+
+/* ------------------------------------------------------------------------
+ * Data types
+ * ------------------------------------------------------------------------ */
+
+typedef enum
+{
+  LA_DTYPE_F32 = 0,
+  LA_DTYPE_BF16,
+  LA_DTYPE_F16,
+  LA_DTYPE_FP8_E4M3,            /* OCP e4m3fn: max 448, no inf, saturating */
+  LA_DTYPE_I32,                 /* positions and indices, not a compute type */
+  LA_DTYPE_COUNT
+} LaDType;
+
+gsize           la_dtype_size (LaDType dtype);
+const gchar    *la_dtype_name (LaDType dtype);
+
+/* Host conversions, round to nearest even, the same rounding the CUDA
+ * intrinsics use; FP8 saturates to +-448, NaN stays NaN. */
+guint16         la_f32_to_bf16 (gfloat v);
+gfloat          la_bf16_to_f32 (guint16 v);
+guint16         la_f32_to_f16 (gfloat v);
+gfloat          la_f16_to_f32 (guint16 v);
+guint8          la_f32_to_fp8_e4m3 (gfloat v);
+gfloat          la_fp8_e4m3_to_f32 (guint8 v);
+
+/* @n elements between host float and @dtype storage (I32 converts by
+ * truncation toward zero, like a C cast). */
+void            la_dtype_from_f32 (LaDType dtype, gpointer dst,
+    const gfloat * src, gsize n);
+void            la_dtype_to_f32 (LaDType dtype, gfloat * dst,
+    gconstpointer src, gsize n);
+
+/* ------------------------------------------------------------------------
+ * Backend (device + stream)
+ * ------------------------------------------------------------------------ */
+
+/* LaBackendKind (AUTO, CPU, CUDA) and the LA_ERROR codes are the engine
+ * API's, from liveavatar.h. */
+
+typedef struct _LaBackend LaBackend;
+typedef struct _LaBuffer LaBuffer;
+
+/* @device: a CPU "virtual device" index (any value >= 0; several CPU
+ * backends stand in for several GPUs in tests) or a CUDA ordinal.
+ * LA_BACKEND_AUTO is CUDA when this build has it and @device exists, else
+ * CPU. LA_ERROR_NOT_SUPPORTED for CUDA in a build without it,
+ * LA_ERROR_DEVICE when the device does not exist. */
+LaBackend      *la_backend_new (LaBackendKind kind, gint device,
+    GError ** error);
+void            la_backend_free (LaBackend * backend);
+
+gint            la_backend_get_device_index (LaBackend * backend);
+/* never LA_BACKEND_AUTO */
+LaBackendKind   la_backend_get_kind (LaBackend * backend);
+/* "CPU0", "CUDA1": for messages */
+const gchar    *la_backend_get_name (LaBackend * backend);
+/* what the device says it is ("NVIDIA H100 80GB HBM3", "CPU (reference)") */
+const gchar    *la_backend_get_description (LaBackend * backend);
+
+/* Wait for all queued work; reports any fault that happened meanwhile. */
+gboolean        la_backend_synchronize (LaBackend * backend, GError ** error);
+
+/* ------------------------------------------------------------------------
+ * Buffers (device memory)
+ * ------------------------------------------------------------------------ */
+
+/* Every tensor placed in a buffer starts at a multiple of this. */
+#define LA_TENSOR_ALIGNMENT 256
+
+LaBuffer       *la_buffer_new (LaBackend * backend, gsize size,
+    GError ** error);
+void            la_buffer_free (LaBuffer * buffer);
+gsize           la_buffer_get_size (LaBuffer * buffer);
+LaBackend      *la_buffer_get_backend (LaBuffer * buffer);
+
+/* Raw bytes in and out of a buffer (blocking; downloads wait for the
+ * stream). An arena or a test writing guard bytes uses these. */
+gboolean        la_buffer_set_data (LaBuffer * buffer, gsize offset,
+    gconstpointer data, gsize size, GError ** error);
+gboolean        la_buffer_get_data (LaBuffer * buffer, gsize offset,
+    gpointer data, gsize size, GError ** error);
+
+/* ------------------------------------------------------------------------
+ * Tensors
+ * ------------------------------------------------------------------------ */
+
+#define LA_MAX_DIMS 4
+
+/* Contiguous, row-major; ne[] is the shape outermost first, as PyTorch
+ * prints it: x [L, 40, 128] has ne = { L, 40, 128 }. "Rows" are everything
+ * but the last dimension. Fields are read-only outside the backend code. */
+typedef struct
+{
+  LaDType         dtype;
+  gint            n_dims;       /* 1..LA_MAX_DIMS */
+  gint64          ne[LA_MAX_DIMS];      /* unused dims are 1 */
+  gsize           nbytes;
+  gpointer        data;         /* host pointer (CPU) or device pointer (CUDA) */
+  LaBackend      *backend;      /* owner: ops run only on their owner */
+  LaBuffer       *buffer;       /* the memory it lives in */
+  gsize           offset;       /* of data from the buffer's start, bytes */
+  gboolean        owns_buffer;  /* la_tensor_free () also frees the buffer */
+} LaTensor;
+
+/* A tensor with a buffer of its own. Every dimension must be >= 1. */
+LaTensor       *la_tensor_new (LaBackend * backend, LaDType dtype,
+    gint n_dims, const gint64 * ne, GError ** error);
+/* A tensor placed at @offset (a multiple of LA_TENSOR_ALIGNMENT) in
+ * @buffer, which must outlive it. */
+LaTensor       *la_tensor_new_in_buffer (LaBuffer * buffer, gsize offset,
+    LaDType dtype, gint n_dims, const gint64 * ne, GError ** error);
+/* A view of @src's memory starting @elem_offset elements in, with a new
+ * shape that must fit inside @src; e.g. rows [r0, r0 + n) of x [L, C] is
+ * la_tensor_new_view (x, r0 * C, 2, (gint64[]) { n, C }, &err). */
+LaTensor       *la_tensor_new_view (LaTensor * src, gint64 elem_offset,
+    gint n_dims, const gint64 * ne, GError ** error);
+void            la_tensor_free (LaTensor * tensor);
+
+gint64          la_tensor_nelements (const LaTensor * tensor);
+gint64          la_tensor_nrows (const LaTensor * tensor);
+gint64          la_tensor_ncols (const LaTensor * tensor);
+gboolean        la_tensor_same_shape (const LaTensor * a, const LaTensor * b);
+/* "bf16[3168,5120]" into @buf */
+const gchar    *la_tensor_describe (const LaTensor * tensor, gchar * buf,
+    gsize size);
+
+/* Raw bytes (the tensor's own dtype); @offset and @size in bytes. */
+gboolean        la_tensor_set_data (LaTensor * tensor, gsize offset,
+    gconstpointer data, gsize size, GError ** error);
+gboolean        la_tensor_get_data (LaTensor * tensor, gsize offset,
+    gpointer data, gsize size, GError ** error);
+/* All @n = nelements values, converted from / to host float. */
+gboolean        la_tensor_set_f32 (LaTensor * tensor, const gfloat * src,
+    gsize n, GError ** error);
+gboolean        la_tensor_get_f32 (LaTensor * tensor, gfloat * dst,
+    gsize n, GError ** error);
+
+/* ------------------------------------------------------------------------
+ * Ops
+ *
+ * All take the backend they run on first and the output next; every tensor
+ * must belong to that backend. Unless an op says otherwise all its tensors
+ * share one dtype, and the output may be the same tensor as its first
+ * input where "in place" is noted. Bad shapes or dtypes give
+ * LA_ERROR_INVALID_ARGUMENT, an op the backend lacks LA_ERROR_NOT_SUPPORTED
+ * (ask la_backend_supports_op () first to fall back instead).
+ * ------------------------------------------------------------------------ */
+
+typedef enum
+{
+  LA_OP_LINEAR = 0,
+  LA_OP_RMS_NORM,
+  LA_OP_LAYER_NORM_MODULATE,
+  LA_OP_GELU_TANH,
+  LA_OP_ROPE_3D,
+  LA_OP_ATTENTION,
+  LA_OP_ADD,
+  LA_OP_MUL,
+  LA_OP_GATED_RESIDUAL,
+  LA_OP_EULER_STEP,
+  LA_OP_CONVERT,
+  LA_OP_COUNT
+} LaOp;
+
+const gchar    *la_op_name (LaOp op);
+/* Whether @backend runs @op on @dtype data (the dtype of the op's main
+ * input x; for LA_OP_CONVERT, of either side). */
+gboolean        la_backend_supports_op (LaBackend * backend, LaOp op,
+    LaDType dtype);
+
+/* y = x W^T + b
+ * x [..., K], w [N, K] (nn.Linear layout), bias [N] or NULL, y [..., N].
+ * x and w share a dtype (F32, BF16, F16); y is that dtype or F32 (fp32
+ * output from bf16 operands, for the residual stream); bias has y's dtype.
+ * Accumulates in fp32. */
+gboolean        la_linear (LaBackend * backend, LaTensor * y,
+    const LaTensor * x, const LaTensor * w, const LaTensor * bias,
+    GError ** error);
+
+/* y = x / sqrt (mean (x^2) + eps) * w   over the last dimension
+ * x, y [..., C], w [C]. Wan's q/k norm (over the full 5120, not per head). */
+gboolean        la_rms_norm (LaBackend * backend, LaTensor * y,
+    const LaTensor * x, const LaTensor * w, gfloat eps, GError ** error);
+
+/* y = (x - mean) / sqrt (var + eps) * (1 + scale) + shift
+ * LayerNorm without affine over the last dimension (biased variance, as
+ * nn.LayerNorm), fused with adaLN modulation. x, y [..., C] with R rows;
+ * scale, shift [G, C] or [C] (G = 1), R a multiple of G: row r uses group
+ * r / (R / G), i.e. per-frame modulation for frames of R / G tokens.
+ * scale and shift both NULL: plain LayerNorm. */
+gboolean        la_layer_norm_modulate (LaBackend * backend, LaTensor * y,
+    const LaTensor * x, const LaTensor * scale, const LaTensor * shift,
+    gfloat eps, GError ** error);
+
+/* y = 0.5 x (1 + tanh (sqrt (2 / pi) (x + 0.044715 x^3)))
+ * nn.GELU (approximate='tanh'); any shape, in place allowed. */
+gboolean        la_gelu_tanh (LaBackend * backend, LaTensor * y,
+    const LaTensor * x, GError ** error);
+
+/* Wan's 3-axis rotary embedding (wan/modules/model.py rope_apply).
+ * x, y [L, H, D] or [B, L, H, D], D even; pos [L, 3] I32 = (t, h, w)
+ * position of each token, negative allowed (FramePack motion tokens).
+ * Each head is D/2 complex pairs (x[2j], x[2j+1]); with c = D/2 the pairs
+ * split into t, h, w parts of c - 2 (c/3), c/3, c/3 pairs (22, 21, 21 for
+ * D = 128), each part with its own ladder: pair i of a part of n pairs
+ * turns by pos * theta^(-2i / (2n)). Angles and products in double, as
+ * Wan does them in float64. In place allowed. */
+gboolean        la_rope_3d (LaBackend * backend, LaTensor * y,
+    const LaTensor * x, const LaTensor * pos, gfloat theta, GError ** error);
+
+/* o = softmax (q k^T * scale) v   per head, no mask, Lq and Lk independent
+ * q, o [Lq, H, D], k, v [Lk, H, D]; or all with a leading batch B.
+ * scale <= 0 means 1 / sqrt (D). Accumulates in fp32. */
+gboolean        la_attention (LaBackend * backend, LaTensor * o,
+    const LaTensor * q, const LaTensor * k, const LaTensor * v, gfloat scale,
+    GError ** error);
+
+/* y = a + b, y = a * b
+ * y and a same shape; b's element count divides a's and b repeats (b of
+ * a's shape, or [C] broadcast over rows, ...). In place (y = a) allowed. */
+gboolean        la_add (LaBackend * backend, LaTensor * y, const LaTensor * a,
+    const LaTensor * b, GError ** error);
+gboolean        la_mul (LaBackend * backend, LaTensor * y, const LaTensor * a,
+    const LaTensor * b, GError ** error);
+
+/* y = x + gate * r
+ * x, r, y [..., C] with R rows; gate [G, C] or [C], grouped like
+ * la_layer_norm_modulate's scale. In place (y = x) allowed. */
+gboolean        la_gated_residual (LaBackend * backend, LaTensor * y,
+    const LaTensor * x, const LaTensor * gate, const LaTensor * r,
+    GError ** error);
+
+/* y = x + dt * v   the flow-matching Euler update (dt = sigma_next - sigma)
+ * x, v, y same shape; in place (y = x) allowed. */
+gboolean        la_euler_step (LaBackend * backend, LaTensor * y,
+    const LaTensor * x, const LaTensor * v, gfloat dt, GError ** error);
+
+/* y = x converted to y's dtype (F32, BF16, F16, FP8_E4M3), same element
+ * count; rounding as la_f32_to_bf16 () and friends. */
+gboolean        la_convert (LaBackend * backend, LaTensor * y,
+    const LaTensor * x, GError ** error);
+
+G_END_DECLS
+
+#endif /* __LA_BACKEND_H__ */

@@ -1,0 +1,425 @@
+/* liveavatar: the op front door (argument checks, then dispatch)
+ * Copyright (C) 2026 liveavatar developers
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/* Each la_<op> () checks shapes, dtypes, ownership and aliasing once, so
+ * that backends can trust what compute_op receives. The math of each op is
+ * stated in la-backend.h and again beside its CPU reference. */
+
+#include "config.h"
+
+#include "la-backend-impl.h"
+#include "liveavatar.h"
+
+#include <math.h>
+
+static const gchar *op_names[LA_OP_COUNT] = {
+  [LA_OP_LINEAR] = "linear",
+  [LA_OP_RMS_NORM] = "rms_norm",
+  [LA_OP_LAYER_NORM_MODULATE] = "layer_norm_modulate",
+  [LA_OP_GELU_TANH] = "gelu_tanh",
+  [LA_OP_ROPE_3D] = "rope_3d",
+  [LA_OP_ATTENTION] = "attention",
+  [LA_OP_ADD] = "add",
+  [LA_OP_MUL] = "mul",
+  [LA_OP_GATED_RESIDUAL] = "gated_residual",
+  [LA_OP_EULER_STEP] = "euler_step",
+  [LA_OP_CONVERT] = "convert",
+};
+
+const gchar *
+la_op_name (LaOp op)
+{
+  if (op >= LA_OP_COUNT)
+    return "invalid";
+  return op_names[op];
+}
+
+/* ---- checks shared by the ops ---- */
+
+/* *INDENT-OFF* */
+static gboolean invalid (GError ** error, LaOp op, const gchar * fmt, ...)
+    G_GNUC_PRINTF (3, 4);
+/* *INDENT-ON* */
+
+static gboolean
+invalid (GError ** error, LaOp op, const gchar * fmt, ...)
+{
+  va_list args;
+  gchar *msg;
+
+  va_start (args, fmt);
+  msg = g_strdup_vprintf (fmt, args);
+  va_end (args);
+  g_set_error (error, LA_ERROR, LA_ERROR_INVALID_ARGUMENT, "%s: %s",
+      la_op_name (op), msg);
+  g_free (msg);
+  return FALSE;
+}
+
+static gboolean
+ranges_overlap (const LaTensor * a, const LaTensor * b)
+{
+  if (a->buffer != b->buffer)
+    return FALSE;
+  return a->offset < b->offset + b->nbytes && b->offset < a->offset + a->nbytes;
+}
+
+static gboolean
+same_memory (const LaTensor * a, const LaTensor * b)
+{
+  return a->buffer == b->buffer && a->offset == b->offset
+      && a->nbytes == b->nbytes;
+}
+
+/* Every tensor present belongs to @backend, the output overlaps no input
+ * except src[0] exactly when @inplace_ok. */
+static gboolean
+check_common (LaBackend * backend, const LaOpDesc * d, gboolean inplace_ok,
+    GError ** error)
+{
+  gint i;
+
+  if (!backend || !d->dst)
+    return invalid (error, d->op, "no backend or no output tensor");
+  if (d->dst->backend != backend)
+    return invalid (error, d->op, "output tensor belongs to %s, not %s",
+        d->dst->backend->device.name, backend->device.name);
+  for (i = 0; i < LA_OP_MAX_SRC; i++) {
+    const LaTensor *s = d->src[i];
+
+    if (!s)
+      continue;
+    if (s->backend != backend)
+      return invalid (error, d->op, "input %d belongs to %s, not %s", i,
+          s->backend->device.name, backend->device.name);
+    if (ranges_overlap (d->dst, s)
+        && !(i == 0 && inplace_ok && same_memory (d->dst, s)))
+      return invalid (error, d->op, "output overlaps input %d%s", i,
+          inplace_ok && i == 0 ? " without being the same tensor" : "");
+  }
+  return TRUE;
+}
+
+static gboolean
+check_dtype (const LaOpDesc * d, const LaTensor * t, LaDType want,
+    const gchar * what, GError ** error)
+{
+  if (t->dtype != want)
+    return invalid (error, d->op, "%s is %s, expected %s", what,
+        la_dtype_name (t->dtype), la_dtype_name (want));
+  return TRUE;
+}
+
+static gboolean
+check_float_dtype (const LaOpDesc * d, const LaTensor * t, GError ** error)
+{
+  if (t->dtype != LA_DTYPE_F32 && t->dtype != LA_DTYPE_BF16
+      && t->dtype != LA_DTYPE_F16)
+    return invalid (error, d->op, "dtype %s is not f32, bf16 or f16",
+        la_dtype_name (t->dtype));
+  return TRUE;
+}
+
+static gboolean
+check_same_shape (const LaOpDesc * d, const LaTensor * a, const LaTensor * b,
+    const gchar * what, GError ** error)
+{
+  gchar sa[64], sb[64];
+
+  if (!la_tensor_same_shape (a, b))
+    return invalid (error, d->op, "%s: %s does not match %s", what,
+        la_tensor_describe (a, sa, sizeof (sa)),
+        la_tensor_describe (b, sb, sizeof (sb)));
+  return TRUE;
+}
+
+/* [C] or [G, C] per-row parameters for @x: sets rows_per_group. */
+static gboolean
+check_grouped (LaOpDesc * d, const LaTensor * x, const LaTensor * p,
+    const gchar * what, GError ** error)
+{
+  gint64 rows = la_tensor_nrows (x), groups;
+
+  if (p->n_dims > 2 || la_tensor_ncols (p) != la_tensor_ncols (x))
+    return invalid (error, d->op, "%s must be [C] or [G, C] with C = %"
+        G_GINT64_FORMAT, what, la_tensor_ncols (x));
+  groups = la_tensor_nrows (p);
+  if (rows % groups != 0)
+    return invalid (error, d->op, "%" G_GINT64_FORMAT " rows do not split "
+        "into %" G_GINT64_FORMAT " groups of %s", rows, groups, what);
+  d->rows_per_group = rows / groups;
+  return TRUE;
+}
+
+static gboolean
+dispatch (LaBackend * backend, const LaOpDesc * d, LaDType dtype,
+    GError ** error)
+{
+  if (!backend->iface->supports_op (backend, d->op, dtype)) {
+    g_set_error (error, LA_ERROR, LA_ERROR_NOT_SUPPORTED,
+        "%s: %s not supported on %s", la_op_name (d->op),
+        la_dtype_name (dtype), backend->device.name);
+    return FALSE;
+  }
+  return backend->iface->compute_op (backend, d, error);
+}
+
+/* ---- ops ---- */
+
+gboolean
+la_linear (LaBackend * backend, LaTensor * y, const LaTensor * x,
+    const LaTensor * w, const LaTensor * bias, GError ** error)
+{
+  LaOpDesc d = { LA_OP_LINEAR, y, {x, w, bias} };
+
+  if (!x || !w)
+    return invalid (error, d.op, "x and w are required");
+  if (!check_common (backend, &d, FALSE, error)
+      || !check_float_dtype (&d, x, error)
+      || !check_dtype (&d, w, x->dtype, "w", error))
+    return FALSE;
+  if (y->dtype != x->dtype && y->dtype != LA_DTYPE_F32)
+    return invalid (error, d.op, "y is %s; it must be %s or f32",
+        la_dtype_name (y->dtype), la_dtype_name (x->dtype));
+  if (w->n_dims != 2 || w->ne[1] != la_tensor_ncols (x))
+    return invalid (error, d.op, "w must be [N, K] with K = %"
+        G_GINT64_FORMAT " (x's last dimension)", la_tensor_ncols (x));
+  if (la_tensor_ncols (y) != w->ne[0] || la_tensor_nrows (y) !=
+      la_tensor_nrows (x) || y->n_dims != x->n_dims)
+    return invalid (error, d.op, "y must be x's shape with last dimension %"
+        G_GINT64_FORMAT, w->ne[0]);
+  if (bias && (!check_dtype (&d, bias, y->dtype, "bias", error)))
+    return FALSE;
+  if (bias && (bias->n_dims != 1 || bias->ne[0] != w->ne[0]))
+    return invalid (error, d.op, "bias must be [%" G_GINT64_FORMAT "]",
+        w->ne[0]);
+  return dispatch (backend, &d, x->dtype, error);
+}
+
+gboolean
+la_rms_norm (LaBackend * backend, LaTensor * y, const LaTensor * x,
+    const LaTensor * w, gfloat eps, GError ** error)
+{
+  LaOpDesc d = { LA_OP_RMS_NORM, y, {x, w}, eps };
+
+  if (!x || !w)
+    return invalid (error, d.op, "x and w are required");
+  if (!check_common (backend, &d, TRUE, error)
+      || !check_float_dtype (&d, x, error)
+      || !check_dtype (&d, y, x->dtype, "y", error)
+      || !check_dtype (&d, w, x->dtype, "w", error)
+      || !check_same_shape (&d, y, x, "y vs x", error))
+    return FALSE;
+  if (w->n_dims != 1 || w->ne[0] != la_tensor_ncols (x))
+    return invalid (error, d.op, "w must be [%" G_GINT64_FORMAT "]",
+        la_tensor_ncols (x));
+  if (!(eps >= 0.0f))
+    return invalid (error, d.op, "eps must be >= 0");
+  return dispatch (backend, &d, x->dtype, error);
+}
+
+gboolean
+la_layer_norm_modulate (LaBackend * backend, LaTensor * y,
+    const LaTensor * x, const LaTensor * scale, const LaTensor * shift,
+    gfloat eps, GError ** error)
+{
+  LaOpDesc d = { LA_OP_LAYER_NORM_MODULATE, y, {x, scale, shift}, eps };
+
+  if (!x)
+    return invalid (error, d.op, "x is required");
+  if ((scale == NULL) != (shift == NULL))
+    return invalid (error, d.op, "scale and shift go together");
+  if (!check_common (backend, &d, TRUE, error)
+      || !check_float_dtype (&d, x, error)
+      || !check_dtype (&d, y, x->dtype, "y", error)
+      || !check_same_shape (&d, y, x, "y vs x", error))
+    return FALSE;
+  if (scale) {
+    if (!check_dtype (&d, scale, x->dtype, "scale", error)
+        || !check_dtype (&d, shift, x->dtype, "shift", error)
+        || !check_same_shape (&d, scale, shift, "scale vs shift", error)
+        || !check_grouped (&d, x, scale, "scale", error))
+      return FALSE;
+  }
+  if (!(eps >= 0.0f))
+    return invalid (error, d.op, "eps must be >= 0");
+  return dispatch (backend, &d, x->dtype, error);
+}
+
+gboolean
+la_gelu_tanh (LaBackend * backend, LaTensor * y, const LaTensor * x,
+    GError ** error)
+{
+  LaOpDesc d = { LA_OP_GELU_TANH, y, {x} };
+
+  if (!x)
+    return invalid (error, d.op, "x is required");
+  if (!check_common (backend, &d, TRUE, error)
+      || !check_float_dtype (&d, x, error)
+      || !check_dtype (&d, y, x->dtype, "y", error)
+      || !check_same_shape (&d, y, x, "y vs x", error))
+    return FALSE;
+  return dispatch (backend, &d, x->dtype, error);
+}
+
+gboolean
+la_rope_3d (LaBackend * backend, LaTensor * y, const LaTensor * x,
+    const LaTensor * pos, gfloat theta, GError ** error)
+{
+  LaOpDesc d = { LA_OP_ROPE_3D, y, {x, pos}, theta };
+  gint64 seq, head_dim;
+
+  if (!x || !pos)
+    return invalid (error, d.op, "x and pos are required");
+  if (!check_common (backend, &d, TRUE, error)
+      || !check_float_dtype (&d, x, error)
+      || !check_dtype (&d, y, x->dtype, "y", error)
+      || !check_dtype (&d, pos, LA_DTYPE_I32, "pos", error)
+      || !check_same_shape (&d, y, x, "y vs x", error))
+    return FALSE;
+  if (x->n_dims != 3 && x->n_dims != 4)
+    return invalid (error, d.op, "x must be [L, H, D] or [B, L, H, D]");
+  seq = x->ne[x->n_dims - 3];
+  head_dim = x->ne[x->n_dims - 1];
+  if (head_dim % 2 != 0 || head_dim < 6)
+    return invalid (error, d.op, "head dim %" G_GINT64_FORMAT
+        " must be even and >= 6 (three rotary parts)", head_dim);
+  if (pos->n_dims != 2 || pos->ne[0] != seq || pos->ne[1] != 3)
+    return invalid (error, d.op, "pos must be [%" G_GINT64_FORMAT ", 3]", seq);
+  if (!(theta > 1.0f) || !isfinite (theta))
+    return invalid (error, d.op, "theta must be > 1");
+  return dispatch (backend, &d, x->dtype, error);
+}
+
+gboolean
+la_attention (LaBackend * backend, LaTensor * o, const LaTensor * q,
+    const LaTensor * k, const LaTensor * v, gfloat scale, GError ** error)
+{
+  LaOpDesc d = { LA_OP_ATTENTION, o, {q, k, v} };
+  gint n;
+
+  if (!q || !k || !v)
+    return invalid (error, d.op, "q, k and v are required");
+  if (!check_common (backend, &d, FALSE, error)
+      || !check_float_dtype (&d, q, error)
+      || !check_dtype (&d, k, q->dtype, "k", error)
+      || !check_dtype (&d, v, q->dtype, "v", error)
+      || !check_dtype (&d, o, q->dtype, "o", error)
+      || !check_same_shape (&d, o, q, "o vs q", error)
+      || !check_same_shape (&d, v, k, "v vs k", error))
+    return FALSE;
+  n = q->n_dims;
+  if ((n != 3 && n != 4) || k->n_dims != n)
+    return invalid (error, d.op, "q, k, v must be [L, H, D] or [B, L, H, D]");
+  if (k->ne[n - 1] != q->ne[n - 1] || k->ne[n - 2] != q->ne[n - 2]
+      || (n == 4 && k->ne[0] != q->ne[0]))
+    return invalid (error, d.op, "k's batch, heads and head dim must be q's");
+  if (!isfinite (scale))
+    return invalid (error, d.op, "scale is not finite");
+  d.param = scale > 0.0f ? scale : (gfloat) (1.0 / sqrt ((gdouble)
+          q->ne[n - 1]));
+  return dispatch (backend, &d, q->dtype, error);
+}
+
+static gboolean
+binary (LaBackend * backend, LaOp op, LaTensor * y, const LaTensor * a,
+    const LaTensor * b, GError ** error)
+{
+  LaOpDesc d = { op, y, {a, b} };
+
+  if (!a || !b)
+    return invalid (error, d.op, "a and b are required");
+  if (!check_common (backend, &d, TRUE, error)
+      || !check_float_dtype (&d, a, error)
+      || !check_dtype (&d, y, a->dtype, "y", error)
+      || !check_dtype (&d, b, a->dtype, "b", error)
+      || !check_same_shape (&d, y, a, "y vs a", error))
+    return FALSE;
+  if (la_tensor_nelements (a) % la_tensor_nelements (b) != 0)
+    return invalid (error, d.op, "b's %" G_GINT64_FORMAT " elements do not "
+        "repeat to a's %" G_GINT64_FORMAT, la_tensor_nelements (b),
+        la_tensor_nelements (a));
+  return dispatch (backend, &d, a->dtype, error);
+}
+
+gboolean
+la_add (LaBackend * backend, LaTensor * y, const LaTensor * a,
+    const LaTensor * b, GError ** error)
+{
+  return binary (backend, LA_OP_ADD, y, a, b, error);
+}
+
+gboolean
+la_mul (LaBackend * backend, LaTensor * y, const LaTensor * a,
+    const LaTensor * b, GError ** error)
+{
+  return binary (backend, LA_OP_MUL, y, a, b, error);
+}
+
+gboolean
+la_gated_residual (LaBackend * backend, LaTensor * y, const LaTensor * x,
+    const LaTensor * gate, const LaTensor * r, GError ** error)
+{
+  LaOpDesc d = { LA_OP_GATED_RESIDUAL, y, {x, gate, r} };
+
+  if (!x || !gate || !r)
+    return invalid (error, d.op, "x, gate and r are required");
+  if (!check_common (backend, &d, TRUE, error)
+      || !check_float_dtype (&d, x, error)
+      || !check_dtype (&d, y, x->dtype, "y", error)
+      || !check_dtype (&d, gate, x->dtype, "gate", error)
+      || !check_dtype (&d, r, x->dtype, "r", error)
+      || !check_same_shape (&d, y, x, "y vs x", error)
+      || !check_same_shape (&d, r, x, "r vs x", error)
+      || !check_grouped (&d, x, gate, "gate", error))
+    return FALSE;
+  return dispatch (backend, &d, x->dtype, error);
+}
+
+gboolean
+la_euler_step (LaBackend * backend, LaTensor * y, const LaTensor * x,
+    const LaTensor * v, gfloat dt, GError ** error)
+{
+  LaOpDesc d = { LA_OP_EULER_STEP, y, {x, v}, dt };
+
+  if (!x || !v)
+    return invalid (error, d.op, "x and v are required");
+  if (!check_common (backend, &d, TRUE, error)
+      || !check_float_dtype (&d, x, error)
+      || !check_dtype (&d, y, x->dtype, "y", error)
+      || !check_dtype (&d, v, x->dtype, "v", error)
+      || !check_same_shape (&d, y, x, "y vs x", error)
+      || !check_same_shape (&d, v, x, "v vs x", error))
+    return FALSE;
+  if (!isfinite (dt))
+    return invalid (error, d.op, "dt is not finite");
+  return dispatch (backend, &d, x->dtype, error);
+}
+
+gboolean
+la_convert (LaBackend * backend, LaTensor * y, const LaTensor * x,
+    GError ** error)
+{
+  LaOpDesc d = { LA_OP_CONVERT, y, {x} };
+  LaDType side;
+
+  if (!x)
+    return invalid (error, d.op, "x is required");
+  if (!check_common (backend, &d, FALSE, error))
+    return FALSE;
+  if (x->dtype == LA_DTYPE_I32 || y->dtype == LA_DTYPE_I32)
+    return invalid (error, d.op, "i32 is not a float type");
+  if (la_tensor_nelements (x) != la_tensor_nelements (y))
+    return invalid (error, d.op, "x has %" G_GINT64_FORMAT " elements, y %"
+        G_GINT64_FORMAT, la_tensor_nelements (x), la_tensor_nelements (y));
+  /* name the side the backend lacks, if it lacks one */
+  side = backend->iface->supports_op (backend, d.op, x->dtype) ?
+      y->dtype : x->dtype;
+  return dispatch (backend, &d, side, error);
+}

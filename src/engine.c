@@ -1,0 +1,401 @@
+/* liveavatar: engine configuration, validation and placement
+ * Copyright (C) 2026 liveavatar developers
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ *
+ * la_engine_new checks the whole configuration before anything is loaded,
+ * so a bad property fails at NULL->READY with a message that names it.
+ * Placement: the DiT devices are cut, in the order listed, into stages of
+ * ulysses_size devices each; stage k runs sampling steps
+ * [k * S / P, (k + 1) * S / P) of every block (Live Avatar's TPP pipeline).
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <errno.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
+
+#include "liveavatar.h"
+#include "la-engine-private.h"
+#include "cuda/la-cuda-device.h"
+
+#define DEFAULT_MODEL           LA_MODEL_LIVEAVATAR
+#define DEFAULT_BACKEND         LA_BACKEND_AUTO
+#define DEFAULT_DIT_DEVICES     "0"
+#define DEFAULT_VAE_DEVICE      -1      /* the last DiT device */
+#define DEFAULT_ULYSSES_SIZE    1
+#define DEFAULT_PRECISION       LA_PRECISION_BF16
+#define DEFAULT_WIDTH           704     /* pixels */
+#define DEFAULT_HEIGHT          384     /* pixels */
+#define DEFAULT_ONLINE_DECODE   TRUE
+
+#define DEFAULT_FORMAT          LA_PIXEL_FORMAT_RGB
+#define DEFAULT_SEED            42
+#define DEFAULT_QUEUE_BLOCKS    2       /* blocks per inter-stage queue */
+
+#define MIN_SIZE                64      /* pixels */
+#define MAX_SIZE                4096    /* pixels */
+
+GQuark
+la_error_quark (void)
+{
+  return g_quark_from_static_string ("la-error-quark");
+}
+
+void
+la_engine_config_init (LaEngineConfig * cfg)
+{
+  g_return_if_fail (cfg != NULL);
+
+  cfg->model = DEFAULT_MODEL;
+  cfg->model_path = NULL;
+  cfg->backend = DEFAULT_BACKEND;
+  cfg->dit_devices = DEFAULT_DIT_DEVICES;
+  cfg->vae_device = DEFAULT_VAE_DEVICE;
+  cfg->ulysses_size = DEFAULT_ULYSSES_SIZE;
+  cfg->vae_parallel = FALSE;
+  cfg->offload = FALSE;
+  cfg->precision = DEFAULT_PRECISION;
+  cfg->width = DEFAULT_WIDTH;
+  cfg->height = DEFAULT_HEIGHT;
+  cfg->sample_steps = LA_DEFAULT_SAMPLE_STEPS;
+  cfg->online_decode = DEFAULT_ONLINE_DECODE;
+}
+
+void
+la_session_config_init (LaSessionConfig * cfg)
+{
+  g_return_if_fail (cfg != NULL);
+
+  cfg->format = DEFAULT_FORMAT;
+  cfg->reference_image = NULL;
+  cfg->prompt = NULL;
+  cfg->seed = DEFAULT_SEED;
+  cfg->queue_blocks = DEFAULT_QUEUE_BLOCKS;
+}
+
+/* ---- validation */
+
+static gboolean
+check_enums (const LaEngineConfig * cfg, GError ** error)
+{
+  if (cfg->model != LA_MODEL_LIVEAVATAR && cfg->model != LA_MODEL_TEST) {
+    g_set_error (error, LA_ERROR, LA_ERROR_INVALID_ARGUMENT,
+        "unknown model kind %d", (gint) cfg->model);
+    return FALSE;
+  }
+  if (cfg->backend != LA_BACKEND_AUTO && cfg->backend != LA_BACKEND_CPU &&
+      cfg->backend != LA_BACKEND_CUDA) {
+    g_set_error (error, LA_ERROR, LA_ERROR_INVALID_ARGUMENT,
+        "unknown backend %d", (gint) cfg->backend);
+    return FALSE;
+  }
+  switch (cfg->precision) {
+    case LA_PRECISION_BF16:
+    case LA_PRECISION_FP8:
+      break;
+    default:
+      g_set_error (error, LA_ERROR, LA_ERROR_INVALID_ARGUMENT,
+          "unknown precision %d", (gint) cfg->precision);
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+check_size (const gchar * name, gint value, GError ** error)
+{
+  if (value < MIN_SIZE || value > MAX_SIZE) {
+    g_set_error (error, LA_ERROR, LA_ERROR_INVALID_ARGUMENT,
+        "%s %d is out of range (%d .. %d)", name, value, MIN_SIZE, MAX_SIZE);
+    return FALSE;
+  }
+  if (value % 16 != 0) {
+    g_set_error (error, LA_ERROR, LA_ERROR_INVALID_ARGUMENT,
+        "%s %d is not a multiple of 16", name, value);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+check_sampling (const LaEngineConfig * cfg, GError ** error)
+{
+  if (cfg->sample_steps < 1 || cfg->sample_steps > LA_MAX_SAMPLE_STEPS) {
+    g_set_error (error, LA_ERROR, LA_ERROR_INVALID_ARGUMENT,
+        "sample-steps %d is out of range (1 .. %d)", cfg->sample_steps,
+        LA_MAX_SAMPLE_STEPS);
+    return FALSE;
+  }
+  if (cfg->ulysses_size < 1) {
+    g_set_error (error, LA_ERROR, LA_ERROR_INVALID_ARGUMENT,
+        "ulysses-size %d is out of range (at least 1)", cfg->ulysses_size);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* @n_devices DiT devices into stages of ulysses_size devices */
+static gboolean
+check_stages (const LaEngineConfig * cfg, guint n_devices, GError ** error)
+{
+  guint ulysses = (guint) cfg->ulysses_size;
+  guint n_stages;
+
+  if (n_devices % ulysses != 0) {
+    g_set_error (error, LA_ERROR, LA_ERROR_INVALID_ARGUMENT,
+        "%u DiT devices cannot form Ulysses groups of %u: the number of "
+        "dit-devices must be a multiple of ulysses-size", n_devices, ulysses);
+    return FALSE;
+  }
+  n_stages = n_devices / ulysses;
+  if (n_stages > (guint) cfg->sample_steps) {
+    g_set_error (error, LA_ERROR, LA_ERROR_INVALID_ARGUMENT,
+        "%u DiT stages but only %d sampling steps: every stage runs at least "
+        "one step (use fewer dit-devices, a larger ulysses-size or more "
+        "sample-steps)", n_stages, cfg->sample_steps);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+check_vae_device (gint vae_device, GError ** error)
+{
+  if (vae_device < -1 || vae_device >= LA_MAX_DEVICES) {
+    g_set_error (error, LA_ERROR, LA_ERROR_DEVICE,
+        "vae-device %d is out of range (-1 for the last DiT device, or "
+        "0 .. %d)", vae_device, LA_MAX_DEVICES - 1);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* every DiT device and the VAE device must exist */
+static gboolean
+check_cuda_devices (const guint * dit, guint n_dit, guint vae, gint count,
+    GError ** error)
+{
+  guint i, worst = vae;
+
+  for (i = 0; i < n_dit; i++)
+    worst = MAX (worst, dit[i]);
+  if (worst >= (guint) count) {
+    g_set_error (error, LA_ERROR, LA_ERROR_DEVICE,
+        "CUDA device %u requested, %d present", worst, count);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+resolve_backend (LaBackendKind requested, const guint * dit, guint n_dit,
+    guint vae, LaBackendKind * backend, GError ** error)
+{
+  GError *err = NULL;
+  gint count;
+
+  switch (requested) {
+    case LA_BACKEND_CPU:
+      /* virtual devices: any index is a thread */
+      *backend = LA_BACKEND_CPU;
+      return TRUE;
+    case LA_BACKEND_CUDA:
+      count = la_cuda_device_count (&err);
+      if (count < 0)
+        goto no_cuda;
+      *backend = LA_BACKEND_CUDA;
+      return check_cuda_devices (dit, n_dit, vae, count, error);
+    case LA_BACKEND_AUTO:
+      count = la_cuda_device_count (&err);
+      if (count > 0) {
+        g_info ("backend auto: CUDA (%d device%s present)", count,
+            count == 1 ? "" : "s");
+        *backend = LA_BACKEND_CUDA;
+        /* no silent fallback: asking for GPUs that are not there is an
+         * error even in auto mode */
+        return check_cuda_devices (dit, n_dit, vae, count, error);
+      }
+      g_info ("backend auto: CPU (%s)",
+          err ? err->message : "no CUDA device present");
+      g_clear_error (&err);
+      *backend = LA_BACKEND_CPU;
+      return TRUE;
+  }
+  g_assert_not_reached ();
+  return FALSE;
+
+  /* ERRORS */
+no_cuda:
+  {
+    g_set_error (error, LA_ERROR, LA_ERROR_NOT_SUPPORTED,
+        "backend cuda is not available: %s", err->message);
+    g_clear_error (&err);
+    return FALSE;
+  }
+}
+
+static gboolean
+check_model_path (const gchar * path, GError ** error)
+{
+  GStatBuf st;
+  gint errsv;
+
+  if (path == NULL || path[0] == '\0')
+    goto not_set;
+  if (g_stat (path, &st) != 0) {
+    errsv = errno;
+    goto unreadable;
+  }
+  if (!S_ISDIR (st.st_mode))
+    goto not_a_directory;
+  if (g_access (path, R_OK | X_OK) != 0) {
+    errsv = errno;
+    goto unreadable;
+  }
+  return TRUE;
+
+  /* ERRORS */
+not_set:
+  {
+    g_set_error (error, LA_ERROR, LA_ERROR_MODEL_NOT_FOUND,
+        "model-path is not set: point it at the checkpoint folder "
+        "(or use model=test)");
+    return FALSE;
+  }
+unreadable:
+  {
+    g_set_error (error, LA_ERROR, LA_ERROR_MODEL_NOT_FOUND,
+        "model-path \"%s\" cannot be read: %s", path, g_strerror (errsv));
+    return FALSE;
+  }
+not_a_directory:
+  {
+    g_set_error (error, LA_ERROR, LA_ERROR_MODEL_NOT_FOUND,
+        "model-path \"%s\" is not a directory", path);
+    return FALSE;
+  }
+}
+
+static gboolean
+check_model (const LaEngineConfig * cfg, GError ** error)
+{
+  switch (cfg->model) {
+    case LA_MODEL_TEST:
+      /* A test pattern: its few additions run on the CPU whatever the
+       * backend; with CUDA, devices are only validated and traced, so the
+       * placement logic is exercised on real device indices too. */
+      return TRUE;
+    case LA_MODEL_LIVEAVATAR:
+      if (!check_model_path (cfg->model_path, error))
+        return FALSE;
+      g_set_error (error, LA_ERROR, LA_ERROR_NOT_SUPPORTED,
+          "the Live Avatar model is not implemented in this build yet "
+          "(use model=test)");
+      return FALSE;
+  }
+  g_assert_not_reached ();
+  return FALSE;
+}
+
+/* ---- engine */
+
+static void
+place_stages (LaEngine * e, const guint * dit, guint n_dit, guint vae)
+{
+  guint ulysses = (guint) e->config.ulysses_size;
+  guint k;
+
+  e->n_dit_stages = n_dit / ulysses;
+  for (k = 0; k < e->n_dit_stages; k++)
+    la_device_group_init (&e->stage_groups[k], e->device_kind,
+        dit + k * ulysses, ulysses);
+  e->vae_device.kind = e->device_kind;
+  e->vae_device.index = vae;
+}
+
+LaEngine *
+la_engine_new (const LaEngineConfig * cfg, GError ** error)
+{
+  guint dit[LA_MAX_DEVICES], n_dit = 0, vae;
+  LaBackendKind backend;
+  LaEngine *e;
+
+  g_return_val_if_fail (cfg != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!check_enums (cfg, error) ||
+      !check_size ("width", cfg->width, error) ||
+      !check_size ("height", cfg->height, error) ||
+      !check_sampling (cfg, error) ||
+      !la_device_list_parse (cfg->dit_devices, "dit-devices", dit, &n_dit,
+          error) ||
+      !check_stages (cfg, n_dit, error) ||
+      !check_vae_device (cfg->vae_device, error))
+    return NULL;
+
+  vae = cfg->vae_device < 0 ? dit[n_dit - 1] : (guint) cfg->vae_device;
+  if (!resolve_backend (cfg->backend, dit, n_dit, vae, &backend, error) ||
+      !check_model (cfg, error))
+    return NULL;
+
+  e = g_new0 (LaEngine, 1);
+  e->config = *cfg;
+  e->model_path = g_strdup (cfg->model_path);
+  e->dit_devices = la_device_list_to_string (dit, n_dit);
+  e->config.model_path = e->model_path;
+  e->config.dit_devices = e->dit_devices;
+  e->config.backend = backend;
+  e->config.vae_device = (gint) vae;
+  e->device_kind = backend == LA_BACKEND_CUDA ? LA_DEVICE_CUDA : LA_DEVICE_CPU;
+  e->lookahead_samples = 0;     /* the test model looks at its block only */
+  place_stages (e, dit, n_dit, vae);
+
+  g_debug ("engine: %s backend, dit-devices %s in %u stage%s, vae-device %u, "
+      "%dx%d, %d steps", backend == LA_BACKEND_CUDA ? "CUDA" : "CPU",
+      e->dit_devices, e->n_dit_stages, e->n_dit_stages == 1 ? "" : "s", vae,
+      cfg->width, cfg->height, cfg->sample_steps);
+  return e;
+}
+
+void
+la_engine_free (LaEngine * engine)
+{
+  if (engine == NULL)
+    return;
+
+  g_free (engine->model_path);
+  g_free (engine->dit_devices);
+  g_free (engine);
+}
+
+const LaEngineConfig *
+la_engine_get_config (LaEngine * engine)
+{
+  g_return_val_if_fail (engine != NULL, NULL);
+
+  return &engine->config;
+}
+
+guint
+la_engine_get_n_dit_stages (LaEngine * engine)
+{
+  g_return_val_if_fail (engine != NULL, 0);
+
+  return engine->n_dit_stages;
+}
+
+guint
+la_engine_get_lookahead_samples (LaEngine * engine)
+{
+  g_return_val_if_fail (engine != NULL, 0);
+
+  return engine->lookahead_samples;
+}
