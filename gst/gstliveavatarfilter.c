@@ -557,7 +557,7 @@ gst_live_avatar_filter_locked_take_events (GstLiveAvatarFilter * self,
   GstLiveAvatarFilterItem *item;
   GList *events = NULL;
 
-  while ((item = g_queue_peek_head (&self->items)) && (index = G_MAXUINT64)) {
+  while ((item = g_queue_peek_head (&self->items)) && item->frame <= index) {
     g_queue_pop_head (&self->items);
     if (GST_EVENT_TYPE (item->event) == GST_EVENT_SEGMENT) {
       gst_event_copy_segment (item->event, &self->out_segment);
@@ -583,8 +583,7 @@ gst_live_avatar_filter_locked_take_events (GstLiveAvatarFilter * self,
  * caps, tags) still have to go out; otherwise a state change, where all
  * goes. */
 static void
-gst_live_avatar_filter_locked_reset (GstLiveAvatarFilter * self,
-    gboolean flush)
+gst_live_avatar_filter_locked_reset (GstLiveAvatarFilter * self, gboolean flush)
 {
   GQueue kept = G_QUEUE_INIT;
   GstLiveAvatarFilterItem *item;
@@ -672,8 +671,7 @@ gst_live_avatar_filter_audio_caps_ok (GstCaps * caps)
 
 /* Posts the error for unusable input caps, once per distinct caps. */
 static void
-gst_live_avatar_filter_refuse_caps (GstLiveAvatarFilter * self,
-    GstCaps * caps)
+gst_live_avatar_filter_refuse_caps (GstLiveAvatarFilter * self, GstCaps * caps)
 {
   GstAudioInfo info;
   gchar *got, *caps_str;
@@ -761,8 +759,7 @@ gst_live_avatar_filter_pixel_format (GstVideoFormat format)
 /* Input caps: checks them and, the first time, negotiates the output and
  * starts the session. Called from the streaming thread. */
 static gboolean
-gst_live_avatar_filter_sink_setcaps (GstLiveAvatarFilter * self,
-    GstCaps * caps)
+gst_live_avatar_filter_sink_setcaps (GstLiveAvatarFilter * self, GstCaps * caps)
 {
   GstLiveAvatarSettings *s = &self->settings;
   LaSessionConfig cfg;
@@ -922,8 +919,7 @@ gst_live_avatar_filter_push_failed (GstLiveAvatarFilter * self, GError * err)
 
 /* Wraps the engine's picture without a copy. */
 static GstBuffer *
-gst_live_avatar_filter_wrap_frame (GstLiveAvatarFilter * self,
-    LaFrame * frame)
+gst_live_avatar_filter_wrap_frame (GstLiveAvatarFilter * self, LaFrame * frame)
 {
   const GstVideoInfo *info = &self->vinfo;
   guint n_planes = GST_VIDEO_INFO_N_PLANES (info);
@@ -972,8 +968,7 @@ gst_live_avatar_filter_query_allocation (GstLiveAvatarFilter * self,
 
   self->video_meta = gst_pad_peer_query (self->srcpad, query) &&
       gst_query_find_allocation_meta (query, GST_VIDEO_META_API_TYPE, NULL);
-  GST_DEBUG_OBJECT (self, "downstream reads video meta: %d",
-      self->video_meta);
+  GST_DEBUG_OBJECT (self, "downstream reads video meta: %d", self->video_meta);
   gst_query_unref (query);
 }
 
@@ -1097,8 +1092,7 @@ gst_live_avatar_filter_locked_stamp (GstLiveAvatarFilter * self,
 
   if (!self->qos || !GST_CLOCK_TIME_IS_VALID (self->earliest_time))
     goto timely;
-  rt = gst_segment_to_running_time (&self->out_segment, GST_FORMAT_TIME,
-      *pts);
+  rt = gst_segment_to_running_time (&self->out_segment, GST_FORMAT_TIME, *pts);
   if (!GST_CLOCK_TIME_IS_VALID (rt) || rt + *duration >= self->earliest_time)
     goto timely;
 
@@ -1244,8 +1238,7 @@ out_flushing:
 engine_error:
   {
     if (post_error)
-      gst_live_avatar_post_error (GST_ELEMENT (self), err,
-          "Generation failed");
+      gst_live_avatar_post_error (GST_ELEMENT (self), err, "Generation failed");
     g_clear_error (&err);
     gst_pad_push_event (self->srcpad, gst_event_new_eos ());
     ret = GST_FLOW_ERROR;
@@ -1306,8 +1299,8 @@ gst_live_avatar_filter_sink_caps_probe (GstPad * pad, GstPadProbeInfo * info,
   return GST_PAD_PROBE_OK;
 }
 
-/* with @lock: after EOS, waits for the task to push it, then starts a new
- * stream (STREAM_START after EOS). FALSE when flushing or failed. */
+/* with @lock: after EOS, waits for the task to have pushed it. FALSE when
+ * flushing or failed instead. */
 static gboolean
 gst_live_avatar_filter_locked_wait_drained (GstLiveAvatarFilter * self)
 {
@@ -1388,21 +1381,6 @@ gst_live_avatar_filter_sink_event (GstPad * pad, GstObject * parent,
       gst_live_avatar_filter_gap (self, event);
       gst_event_unref (event);
       break;
-    case GST_EVENT_STREAM_START:
-    {
-      gboolean restart = FALSE;
-
-      GST_LIVE_AVATAR_FILTER_LOCK (self);
-      if (self->eos)
-        restart = gst_live_avatar_filter_locked_wait_drained (self);
-      GST_LIVE_AVATAR_FILTER_UNLOCK (self);
-      if (restart) {
-        GST_DEBUG_OBJECT (self, "new stream after EOS");
-        gst_live_avatar_filter_stop_streaming (self);
-        gst_live_avatar_filter_restart_streaming (self);
-      }
-      goto serialized;
-    }
     case GST_EVENT_SEGMENT:
     {
       GstSegment segment;
@@ -1434,8 +1412,11 @@ gst_live_avatar_filter_sink_event (GstPad * pad, GstObject * parent,
         goto refused_locked;
       self->eos = TRUE;
       if (self->session == NULL) {
-        /* nothing to drain: no caps, so no segment either */
+        /* nothing to drain: no caps, so no segment either. The task is
+         * done too (a STREAM_START may restart it) */
         events = gst_live_avatar_filter_locked_take_events (self, G_MAXUINT64);
+        self->srcresult = GST_FLOW_EOS;
+        GST_LIVE_AVATAR_FILTER_BROADCAST (self);
         GST_LIVE_AVATAR_FILTER_UNLOCK (self);
         for (l = events; l != NULL; l = l->next) {
           if (GST_EVENT_TYPE (l->data) == GST_EVENT_SEGMENT)
@@ -1456,8 +1437,24 @@ gst_live_avatar_filter_sink_event (GstPad * pad, GstObject * parent,
       GST_LIVE_AVATAR_FILTER_UNLOCK (self);
       break;
     }
+    case GST_EVENT_STREAM_START:
+    {
+      gboolean restart = FALSE;
+
+      /* after our EOS, or downstream's */
+      GST_LIVE_AVATAR_FILTER_LOCK (self);
+      if (self->eos || self->srcresult == GST_FLOW_EOS)
+        restart = gst_live_avatar_filter_locked_wait_drained (self);
+      GST_LIVE_AVATAR_FILTER_UNLOCK (self);
+      if (restart) {
+        GST_DEBUG_OBJECT (self, "new stream after EOS");
+        gst_live_avatar_filter_stop_streaming (self);
+        gst_live_avatar_filter_restart_streaming (self);
+      }
+      /* then queued in order like any serialized event */
+      G_GNUC_FALLTHROUGH;
+    }
     default:
-    serialized:
       if (!GST_EVENT_IS_SERIALIZED (event)) {
         res = gst_pad_push_event (self->srcpad, event);
         break;

