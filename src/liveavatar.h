@@ -75,7 +75,8 @@ typedef enum
   LA_ERROR_DEVICE,              /* bad device list, device missing, driver error */
   LA_ERROR_OUT_OF_MEMORY,       /* host or device memory exhausted */
   LA_ERROR_FLUSHING,            /* the call was interrupted by set_flushing (TRUE) */
-  LA_ERROR_EOS                  /* audio pushed after drain */
+  LA_ERROR_EOS,                 /* audio pushed after drain */
+  LA_ERROR_INVALID_DATA         /* unusable input data (NaN or infinite audio) */
 } LaError;
 
 /* ---- configuration ---- */

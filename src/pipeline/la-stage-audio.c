@@ -15,8 +15,31 @@
 #include "config.h"
 #endif
 
+#include <math.h>
+
 #include "la-session-internal.h"
 #include "la-test-model.h"
+
+/* A NaN or infinity would spread through the features into every later
+ * picture (and, with the real model, the KV cache): a broken upstream is an
+ * error, not something to paint over. */
+static gboolean
+check_finite (const LaBlock * block, GError ** error)
+{
+  guint i;
+
+  for (i = 0; i < block->valid_samples; i++) {
+    if (!isfinite (block->samples[i])) {
+      g_set_error (error, LA_ERROR, LA_ERROR_INVALID_DATA,
+          "audio sample %" G_GUINT64_FORMAT " is %s: the input must be "
+          "finite float samples in [-1, 1]",
+          block->index * LA_SAMPLES_PER_BLOCK + i,
+          isnan (block->samples[i]) ? "NaN" : "infinite");
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
 
 gboolean
 la_stage_audio_process (LaStage * stage, LaBlock * block, GError ** error)
@@ -31,6 +54,9 @@ la_stage_audio_process (LaStage * stage, LaBlock * block, GError ** error)
     stage->prompt_serial = block->prompt_serial;
     la_trace_add (s->trace, LA_TRACE_PROMPT, block->index, -1, stage->id, -1);
   }
+
+  if (!check_finite (block, error))
+    return FALSE;
 
   la_test_model_features (block->samples, block->features);
   la_trace_add (s->trace, LA_TRACE_AUDIO, block->index, -1, stage->id, -1);

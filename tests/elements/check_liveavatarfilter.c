@@ -1166,6 +1166,53 @@ GST_START_TEST (test_missing_model)
 
 GST_END_TEST;
 
+/* A stage error (here: a NaN in the second block) is posted once as an
+ * ERROR naming the sample; the frames before it go out, then EOS. */
+GST_START_TEST (test_engine_error)
+{
+  GstBus *bus;
+  GstHarness *h = new_harness (&bus, NULL);
+  Timeline *tl = timeline_new ();
+  gfloat *pcm = make_tone (SPB, 0.1f);
+  GstMessage *msg;
+  GError *err = NULL;
+  gchar *debug = NULL;
+  GstBuffer *buf;
+  guint pulled = 0;
+
+  push_tone (h, tl, SPB, 0.2f, 0, 0);
+  pull_frames (h, 0, FPB, 0, tl);
+  pcm[100] = NAN;
+  /* the chain may see the error already, or not yet */
+  push_samples (h, pcm, SPB, samples_time (SPB), FALSE);
+  gst_event_unref (wait_eos (h, NULL));
+  while ((buf = gst_harness_try_pull (h)) != NULL) {
+    pulled++;
+    gst_buffer_unref (buf);
+  }
+  fail_unless_equals_int (pulled, 0);
+
+  msg = pop_message (bus, GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL, "no ERROR message");
+  gst_message_parse_error (msg, &err, &debug);
+  fail_unless (err->domain == GST_STREAM_ERROR, "domain %s",
+      g_quark_to_string (err->domain));
+  fail_unless (strstr (err->message, "audio sample 7780 is NaN") != NULL,
+      "message: %s", err->message);
+  g_clear_error (&err);
+  g_free (debug);
+  gst_message_unref (msg);
+  /* posted once */
+  fail_unless (pop_message (bus, GST_MESSAGE_ERROR) == NULL);
+
+  g_free (pcm);
+  g_array_unref (tl);
+  gst_harness_teardown (h);
+  free_bus (bus);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_bad_devices)
 {
   GstElement *e;
@@ -1464,6 +1511,7 @@ liveavatarfilter_suite (void)
   tcase_add_test (tc, test_state_stress);
   tcase_add_test (tc, test_bad_caps);
   tcase_add_test (tc, test_missing_model);
+  tcase_add_test (tc, test_engine_error);
   tcase_add_test (tc, test_bad_devices);
   tcase_add_test (tc, test_properties_while_playing);
   tcase_add_test (tc, test_latency);

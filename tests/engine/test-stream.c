@@ -7,6 +7,7 @@
  * version 2.1 of the License, or (at your option) any later version.
  */
 
+#include <math.h>
 #include <string.h>
 
 #include "test-util.h"
@@ -245,6 +246,53 @@ test_silence (void)
   g_free (pcm);
 }
 
+/* a NaN or an infinity in the second block stops the session with an
+ * error naming the sample; the first block still comes out */
+static void
+test_non_finite (void)
+{
+  const gfloat bad[] = { NAN, INFINITY, -INFINITY };
+  const gsize n_samples = 2 * 7680;
+  LaEngine *e = test_engine_new ("0", 1, 4, 64, 64);
+  guint b;
+
+  for (b = 0; b < G_N_ELEMENTS (bad); b++) {
+    gfloat *pcm = test_audio_new (n_samples, b);
+    LaSession *s = test_session_new (e, LA_PIXEL_FORMAT_RGB, 2);
+    const gsize where = 7680 + 100 * (b + 1);
+    gchar *expected = g_strdup_printf ("audio sample %" G_GSIZE_FORMAT
+        " is %s", where, isnan (bad[b]) ? "NaN" : "infinite");
+    LaFrame *frame = NULL;
+    GError *err = NULL;
+    guint64 next = 0;
+    LaPopResult res;
+
+    pcm[where] = bad[b];
+    /* the audio stage may already have failed when the push returns */
+    if (!la_session_push_audio (s, pcm, n_samples, &err)) {
+      g_assert_error (err, LA_ERROR, LA_ERROR_INVALID_DATA);
+      g_assert_true (g_str_has_prefix (err->message, expected));
+      g_clear_error (&err);
+    }
+    while ((res = la_session_pop_frame (s, &frame, 5 * G_USEC_PER_SEC,
+                &err)) == LA_POP_FRAME) {
+      g_assert_cmpuint (frame->index, ==, next);
+      next++;
+      la_frame_unref (frame);
+    }
+    g_assert_cmpint (res, ==, LA_POP_ERROR);
+    g_assert_error (err, LA_ERROR, LA_ERROR_INVALID_DATA);
+    g_assert_true (g_str_has_prefix (err->message, expected));
+    g_assert_cmpuint (next, <=, 12);
+    g_clear_error (&err);
+
+    g_free (expected);
+    la_session_free (s);
+    g_free (pcm);
+  }
+  la_engine_free (e);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -257,6 +305,7 @@ main (int argc, char **argv)
   g_test_add_func ("/stream/frame-layout", test_frame_layout);
   g_test_add_func ("/stream/drain", test_drain);
   g_test_add_func ("/stream/silence", test_silence);
+  g_test_add_func ("/stream/non-finite", test_non_finite);
 
   return g_test_run ();
 }
