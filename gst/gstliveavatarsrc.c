@@ -35,14 +35,19 @@
  *
  * The model works in blocks of 12 frames (0.48 s): before frame n is made the
  * engine needs all the audio up to the end of n's block, plus the model's
- * look-ahead. A stretch of the timeline whose audio has not arrived by its
- * deadline (clock time at the end of that stretch + the audio upstream's
- * latency + #GstLiveAvatarSrc:audio-tolerance) is filled with silence, so
- * the video never stalls when the talker is silent, late or absent. Audio
- * that arrives after its stretch was filled is dropped. Audio that arrives
- * early is held, up to 0.96 s; beyond that the audio pad blocks its
- * upstream. Without an audio pad, or after EOS on it, the silence is fed at
- * once. A FLUSH on the audio pad drops the audio held.
+ * look-ahead. A feeder thread gives the engine the audio as it arrives,
+ * running ahead of the frames as far as the engine's queues allow, so that
+ * a pipelined (multi-GPU) engine works on several blocks at once. A stretch
+ * of the timeline whose audio has not arrived by its deadline (clock time at
+ * the end of the block it belongs to + the audio upstream's latency +
+ * #GstLiveAvatarSrc:audio-tolerance) is fed as silence, so the video never
+ * stalls when the talker is silent, late or absent; this holds with no audio
+ * pad or after EOS on it too, so that audio from a pad requested later is
+ * heard from the next block on. A gap between two buffers is silence at once.
+ * Audio that arrives after its stretch was fed is dropped. Audio that
+ * arrives while the engine is busy is held, up to 0.96 s; beyond that the
+ * audio pad blocks its upstream. A FLUSH on the audio pad drops the audio
+ * held; a live source in PAUSED holds its audio until PLAYING.
  *
  * In live mode each frame is pushed at its PTS plus the audio wait above, so
  * the output is a steady 25 fps whatever the audio does (the basesrc clock
@@ -121,7 +126,8 @@ enum
 #define DEFAULT_AUDIO_TOLERANCE  (40 * GST_MSECOND)     /* ns, one frame */
 #define MAX_AUDIO_TOLERANCE      (10 * GST_SECOND)      /* ns */
 
-/* Audio held ahead of need before the audio pad blocks its upstream. */
+/* Audio the engine has not taken yet that the element holds before its
+ * audio pad blocks upstream. */
 #define AUDIO_HOLD_SAMPLES       (2 * LA_SAMPLES_PER_BLOCK)     /* 0.96 s */
 /* A buffer this close to where the previous one ended continues it (as
  * audiobasesink's alignment-threshold). */
@@ -157,8 +163,9 @@ struct _GstLiveAvatarSrc
   GstClockTime audio_tolerance;
   LaEngine *engine;             /* from NULL to READY */
   guint lookahead;              /* the engine's, in samples */
-  LaSession *session;           /* from negotiation to stop; the streaming
-                                 * thread uses it unlocked, others locked */
+  LaSession *session;           /* from negotiation to stop; used unlocked
+                                 * by the streaming thread and by the feeder
+                                 * while busy, so freed only when it is not */
   LaPixelFormat format;
   GstVideoInfo vinfo;
   gboolean downstream_video_meta;
@@ -166,8 +173,13 @@ struct _GstLiveAvatarSrc
   gboolean flushing;            /* unlock () in force */
   gboolean session_flushed;     /* the engine dropped its work: rebase */
   gboolean playing;
-  GstClockID clock_id;          /* the clock wait in progress */
-  gboolean clock_waits_for_audio;
+  GstClockID release_clock_id;  /* create () waiting to let a frame out */
+
+  GThread *feeder;
+  gboolean feeder_quit;
+  gboolean feeder_busy;         /* inside the engine with the lock released */
+  gboolean feed_error;          /* the engine refused audio: session stopped */
+  GstClockID feeder_clock_id;   /* the feeder waiting for an audio deadline */
 
   /* timeline, in samples of running time */
   gboolean started;
@@ -225,8 +237,7 @@ static gboolean gst_live_avatar_src_stop (GstBaseSrc * bsrc);
 static gboolean gst_live_avatar_src_is_seekable (GstBaseSrc * bsrc);
 static gboolean gst_live_avatar_src_unlock (GstBaseSrc * bsrc);
 static gboolean gst_live_avatar_src_unlock_stop (GstBaseSrc * bsrc);
-static gboolean gst_live_avatar_src_query (GstBaseSrc * bsrc,
-    GstQuery * query);
+static gboolean gst_live_avatar_src_query (GstBaseSrc * bsrc, GstQuery * query);
 static GstFlowReturn gst_live_avatar_src_create (GstPushSrc * psrc,
     GstBuffer ** outbuf);
 
@@ -362,6 +373,8 @@ gst_live_avatar_src_finalize (GObject * object)
 {
   GstLiveAvatarSrc *self = GST_LIVE_AVATAR_SRC (object);
 
+  /* stop () ends the feeder and the session; never reached with them */
+  g_warn_if_fail (self->feeder == NULL && self->session == NULL);
   g_queue_clear_full (&self->audio, (GDestroyNotify) audio_chunk_free);
   gst_live_avatar_settings_clear (&self->settings);
   g_cond_clear (&self->cond);
@@ -402,13 +415,13 @@ gst_live_avatar_src_post_latency (GstLiveAvatarSrc * self)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LATENCY]);
 }
 
-/* Something the feeder waits for changed: wake it, also from a clock wait
- * for audio. Called with the lock. */
+/* Something the feeder waits for changed (audio, a deadline's terms, the
+ * state): wake it, also from its clock wait. Called with the lock. */
 static void
 gst_live_avatar_src_locked_wake (GstLiveAvatarSrc * self)
 {
-  if (self->clock_id != NULL && self->clock_waits_for_audio)
-    gst_clock_id_unschedule (self->clock_id);
+  if (self->feeder_clock_id != NULL)
+    gst_clock_id_unschedule (self->feeder_clock_id);
   SRC_BROADCAST (self);
 }
 
@@ -460,6 +473,7 @@ gst_live_avatar_src_locked_start_timeline (GstLiveAvatarSrc * self)
 
   self->started = TRUE;
   gst_live_avatar_src_locked_rebase (self);
+  SRC_BROADCAST (self);
   GST_INFO_OBJECT (self, "timeline starts at %" GST_TIME_FORMAT,
       GST_TIME_ARGS (samples_to_time (self->origin)));
 }
@@ -481,27 +495,25 @@ gst_live_avatar_src_get_sync_clock (GstLiveAvatarSrc * self)
   return gst_element_get_clock (GST_ELEMENT_CAST (self));
 }
 
-/* Waits on @clock until @time with the lock released; an unlock (), a state
- * change or (when @for_audio) new audio unschedules it. Called with the
- * lock. */
+/* Waits on @clock until @time with the lock released; @slot holds the id
+ * meanwhile so that others can unschedule it. Called with the lock. */
 static GstClockReturn
 gst_live_avatar_src_locked_wait_clock (GstLiveAvatarSrc * self,
-    GstClock * clock, GstClockTime time, gboolean for_audio)
+    GstClock * clock, GstClockTime time, GstClockID * slot)
 {
   GstClockID id;
   GstClockReturn ret;
 
   id = gst_clock_new_single_shot_id (clock, time);
-  self->clock_id = id;
-  self->clock_waits_for_audio = for_audio;
+  *slot = id;
   SRC_UNLOCK (self);
 
-  GST_LOG_OBJECT (self, "waiting for %s until %" GST_TIME_FORMAT,
-      for_audio ? "audio" : "release", GST_TIME_ARGS (time));
+  GST_LOG_OBJECT (self, "waiting until %" GST_TIME_FORMAT,
+      GST_TIME_ARGS (time));
   ret = gst_clock_id_wait (id, NULL);
 
   SRC_LOCK (self);
-  self->clock_id = NULL;
+  *slot = NULL;
   gst_clock_id_unref (id);
   return ret;
 }
@@ -531,30 +543,34 @@ gst_live_avatar_src_locked_wait_release (GstLiveAvatarSrc * self,
         gst_live_avatar_src_locked_audio_wait (self);
     if (gst_clock_get_time (clock) >= target)
       break;
-    gst_live_avatar_src_locked_wait_clock (self, clock, target, FALSE);
+    gst_live_avatar_src_locked_wait_clock (self, clock, target,
+        &self->release_clock_id);
   }
 
   gst_clear_object (&clock);
   return ret;
 }
 
-static GstFlowReturn
-gst_live_avatar_src_engine_error (GstLiveAvatarSrc * self, GError * err,
-    const gchar * what)
-{
-  GstFlowReturn ret = GST_FLOW_ERROR;
+/* ---- the feeder ---- */
 
-  if (g_error_matches (err, LA_ERROR, LA_ERROR_FLUSHING))
-    ret = GST_FLOW_FLUSHING;
-  else
-    gst_live_avatar_post_error (GST_ELEMENT_CAST (self), err, what);
-  g_clear_error (&err);
-  return ret;
+/* The end of the audio the engine needs next: the end of the block @fed
+ * is in, plus the look-ahead. Called with the lock. */
+static guint64
+gst_live_avatar_src_locked_next_need (GstLiveAvatarSrc * self)
+{
+  guint64 base = self->origin + self->engine_frame0 * LA_SAMPLES_PER_FRAME;
+  guint64 rel = self->fed - base;
+  guint64 blocks = 1;
+
+  if (rel >= self->lookahead)
+    blocks = (rel - self->lookahead) / LA_SAMPLES_PER_BLOCK + 1;
+  return base + blocks * LA_SAMPLES_PER_BLOCK + self->lookahead;
 }
 
 /* Feeds @n samples of @buffer from sample @skip (or silence when @buffer is
- * NULL) to the engine, with the lock released. Called with the lock. */
-static GstFlowReturn
+ * NULL) to the engine, with the lock released. Takes @buffer. Called with
+ * the lock. */
+static void
 gst_live_avatar_src_locked_push (GstLiveAvatarSrc * self, GstBuffer * buffer,
     gsize skip, guint64 n)
 {
@@ -563,6 +579,7 @@ gst_live_avatar_src_locked_push (GstLiveAvatarSrc * self, GstBuffer * buffer,
   gboolean ok;
 
   self->fed += n;
+  self->feeder_busy = TRUE;
   SRC_UNLOCK (self);
 
   if (buffer != NULL) {
@@ -581,11 +598,19 @@ gst_live_avatar_src_locked_push (GstLiveAvatarSrc * self, GstBuffer * buffer,
     ok = la_session_push_silence (session, n, &err);
   }
 
-  SRC_LOCK (self);
-  if (!ok)
-    return gst_live_avatar_src_engine_error (self, err,
+  if (!ok && !g_error_matches (err, LA_ERROR, LA_ERROR_FLUSHING)) {
+    /* the session is broken: stop it so that create () sees the error */
+    gst_live_avatar_post_error (GST_ELEMENT_CAST (self), err,
         "Could not feed audio to the model");
-  return GST_FLOW_OK;
+    SRC_LOCK (self);
+    self->feed_error = TRUE;
+    la_session_set_flushing (session, TRUE);
+  } else {
+    SRC_LOCK (self);
+  }
+  g_clear_error (&err);
+  self->feeder_busy = FALSE;
+  SRC_BROADCAST (self);
 }
 
 /* Drops the queued audio whose place on the timeline has been fed already.
@@ -616,89 +641,102 @@ gst_live_avatar_src_locked_drop_late (GstLiveAvatarSrc * self)
   }
 }
 
-/* Waits for audio at self->fed, until the deadline of @need when live, and
- * feeds silence up to @need once it has passed. Called with the lock. */
-static GstFlowReturn
-gst_live_avatar_src_locked_wait_audio (GstLiveAvatarSrc * self, guint64 need)
+/* Feeds the queued chunk that starts at self->fed, a block at most. Called
+ * with the lock. */
+static void
+gst_live_avatar_src_locked_feed_chunk (GstLiveAvatarSrc * self,
+    AudioChunk * chunk)
+{
+  GstBuffer *buffer = chunk->buffer ? gst_buffer_ref (chunk->buffer) : NULL;
+  gsize skip = chunk->skip;
+  guint64 take = MIN (chunk->n, LA_SAMPLES_PER_BLOCK);
+
+  chunk->pos += take;
+  chunk->skip += take;
+  chunk->n -= take;
+  if (chunk->n == 0)
+    audio_chunk_free (g_queue_pop_head (&self->audio));
+  if (buffer != NULL)
+    self->audio_held -= take;
+  SRC_BROADCAST (self);
+
+  gst_live_avatar_src_locked_push (self, buffer, skip, take);
+}
+
+/* One step of the feeder: feeds what has come, fills with silence what
+ * will not come, or waits. Called with the lock. */
+static void
+gst_live_avatar_src_locked_feed_step (GstLiveAvatarSrc * self)
 {
   GstClock *clock = gst_live_avatar_src_get_sync_clock (self);
+  AudioChunk *chunk;
   GstClockTime deadline;
-  GstFlowReturn ret = GST_FLOW_OK;
+  guint64 need;
 
-  if (clock == NULL) {
-    /* not live: the audio sets the pace */
-    SRC_WAIT (self);
-    return GST_FLOW_OK;
-  }
-
-  if (!self->playing) {
+  if (clock != NULL && !self->playing) {
+    /* a paused live source makes nothing; deadlines move with the base
+     * time */
     SRC_WAIT (self);
     goto done;
   }
 
-  deadline = gst_element_get_base_time (GST_ELEMENT_CAST (self)) +
-      samples_to_time (need) + self->upstream_latency + self->audio_tolerance;
-  if (gst_clock_get_time (clock) < deadline) {
-    gst_live_avatar_src_locked_wait_clock (self, clock, deadline, TRUE);
+  gst_live_avatar_src_locked_drop_late (self);
+  chunk = g_queue_peek_head (&self->audio);
+  need = gst_live_avatar_src_locked_next_need (self);
+
+  if (chunk != NULL && chunk->pos == self->fed) {
+    gst_live_avatar_src_locked_feed_chunk (self, chunk);
+  } else if (chunk != NULL) {
+    /* audio arrives in order: nothing will come for the gap before it */
+    gst_live_avatar_src_locked_push (self, NULL, 0,
+        MIN (chunk->pos - self->fed, LA_SAMPLES_PER_BLOCK));
+  } else if (clock == NULL) {
+    /* not live: the audio sets the pace, if there is audio */
+    if (self->audiopad == NULL || self->audio_eos)
+      gst_live_avatar_src_locked_push (self, NULL, 0, need - self->fed);
+    else
+      SRC_WAIT (self);
   } else {
-    GST_DEBUG_OBJECT (self, "no audio for %" GST_TIME_FORMAT " - %"
-        GST_TIME_FORMAT " by its deadline, silence",
-        GST_TIME_ARGS (samples_to_time (self->fed)),
-        GST_TIME_ARGS (samples_to_time (need)));
-    ret = gst_live_avatar_src_locked_push (self, NULL, 0, need - self->fed);
-  }
-
-done:
-  gst_object_unref (clock);
-  return ret;
-}
-
-/* Makes sure the engine has all audio before @need: audio that came is fed,
- * gaps are fed as silence. Called with the lock; releases it while feeding
- * and waiting. */
-static GstFlowReturn
-gst_live_avatar_src_locked_feed (GstLiveAvatarSrc * self, guint64 need)
-{
-  GstFlowReturn ret = GST_FLOW_OK;
-
-  while (ret == GST_FLOW_OK && self->fed < need) {
-    AudioChunk *chunk;
-
-    if (self->flushing)
-      return GST_FLOW_FLUSHING;
-
-    gst_live_avatar_src_locked_drop_late (self);
-    chunk = g_queue_peek_head (&self->audio);
-
-    if (chunk != NULL && chunk->pos == self->fed) {
-      GstBuffer *buffer = chunk->buffer ? gst_buffer_ref (chunk->buffer) : NULL;
-      gsize skip = chunk->skip;
-      guint64 take = MIN (chunk->n, need - self->fed);
-
-      chunk->pos += take;
-      chunk->skip += take;
-      chunk->n -= take;
-      if (chunk->n == 0)
-        audio_chunk_free (g_queue_pop_head (&self->audio));
-      if (buffer != NULL)
-        self->audio_held -= take;
-      SRC_BROADCAST (self);
-
-      ret = gst_live_avatar_src_locked_push (self, buffer, skip, take);
-    } else if (chunk != NULL) {
-      /* audio arrives in order: nothing will come for the gap before it */
-      ret = gst_live_avatar_src_locked_push (self, NULL, 0,
-          MIN (chunk->pos, need) - self->fed);
-    } else if (self->audiopad == NULL || self->audio_eos) {
-      ret = gst_live_avatar_src_locked_push (self, NULL, 0, need - self->fed);
+    /* live: missing audio is silence once its deadline has passed, whether
+     * or not an audio pad exists, so that a pad added later is heard
+     * within a block */
+    deadline = gst_element_get_base_time (GST_ELEMENT_CAST (self)) +
+        samples_to_time (need) + self->upstream_latency + self->audio_tolerance;
+    if (gst_clock_get_time (clock) < deadline) {
+      gst_live_avatar_src_locked_wait_clock (self, clock, deadline,
+          &self->feeder_clock_id);
     } else {
-      ret = gst_live_avatar_src_locked_wait_audio (self, need);
+      GST_DEBUG_OBJECT (self, "no audio for %" GST_TIME_FORMAT " - %"
+          GST_TIME_FORMAT " by its deadline, silence",
+          GST_TIME_ARGS (samples_to_time (self->fed)),
+          GST_TIME_ARGS (samples_to_time (need)));
+      gst_live_avatar_src_locked_push (self, NULL, 0, need - self->fed);
     }
   }
 
-  if (self->flushing)
-    ret = GST_FLOW_FLUSHING;
-  return ret;
+done:
+  gst_clear_object (&clock);
+}
+
+/* The feeder thread moves audio into the engine as it comes, and silence
+ * where none will come, running ahead of the frames as far as the engine's
+ * queues let it: a pipelined engine then works on several blocks at once.
+ * It lives from start () to stop (). */
+static gpointer
+gst_live_avatar_src_feeder (gpointer data)
+{
+  GstLiveAvatarSrc *self = data;
+
+  SRC_LOCK (self);
+  while (!self->feeder_quit) {
+    if (self->flushing || self->feed_error || self->session == NULL ||
+        !self->started)
+      SRC_WAIT (self);
+    else
+      gst_live_avatar_src_locked_feed_step (self);
+  }
+  SRC_UNLOCK (self);
+  return NULL;
 }
 
 /* Called with the lock. Returns TRUE when the measured part grew. */
@@ -755,8 +793,7 @@ gst_live_avatar_src_copy_frame (GstLiveAvatarSrc * self, LaFrame * frame)
 
 /* Takes @frame. Called with the lock. */
 static GstBuffer *
-gst_live_avatar_src_locked_wrap_frame (GstLiveAvatarSrc * self,
-    LaFrame * frame)
+gst_live_avatar_src_locked_wrap_frame (GstLiveAvatarSrc * self, LaFrame * frame)
 {
   const GstVideoInfo *info = &self->vinfo;
   gsize offset[GST_VIDEO_MAX_PLANES] = { 0, };
@@ -771,6 +808,14 @@ gst_live_avatar_src_locked_wrap_frame (GstLiveAvatarSrc * self,
     goto wrong_frame;
 
   for (p = 0; p < GST_VIDEO_INFO_N_PLANES (info); p++) {
+    gsize row = (gsize) GST_VIDEO_INFO_COMP_WIDTH (info, p) *
+        GST_VIDEO_INFO_COMP_PSTRIDE (info, p);
+    gsize rows = GST_VIDEO_INFO_COMP_HEIGHT (info, p);
+
+    /* every plane's rows must lie inside the frame's data */
+    if (frame->stride[p] < 0 || (gsize) frame->stride[p] < row ||
+        frame->offset[p] + (rows - 1) * frame->stride[p] + row > frame->size)
+      goto wrong_frame;
     offset[p] = frame->offset[p];
     stride[p] = frame->stride[p];
     standard &= offset[p] == GST_VIDEO_INFO_PLANE_OFFSET (info, p) &&
@@ -791,8 +836,9 @@ gst_live_avatar_src_locked_wrap_frame (GstLiveAvatarSrc * self,
   /* ERRORS */
 wrong_frame:
   {
-    GST_ERROR_OBJECT (self, "engine frame %dx%d format %d, expected %dx%d "
-        "format %d", frame->width, frame->height, frame->format,
+    GST_ERROR_OBJECT (self, "engine frame %dx%d format %d size %"
+        G_GSIZE_FORMAT " does not hold %dx%d format %d", frame->width,
+        frame->height, frame->format, frame->size,
         GST_VIDEO_INFO_WIDTH (info), GST_VIDEO_INFO_HEIGHT (info),
         self->format);
     la_frame_unref (frame);
@@ -840,8 +886,7 @@ gst_live_avatar_src_set_property (GObject * object, guint prop_id,
 
   res = gst_live_avatar_settings_set_property (GST_ELEMENT_CAST (self),
       &self->settings, prop_id, value, pspec);
-  if (res == GST_LIVE_AVATAR_SET_DONE &&
-      prop_id == GST_LIVE_AVATAR_PROP_PROMPT) {
+  if (res == GST_LIVE_AVATAR_SET_DONE && prop_id == GST_LIVE_AVATAR_PROP_PROMPT) {
     GError *err = NULL;
     gboolean ok = TRUE;
 
@@ -948,7 +993,7 @@ gst_live_avatar_src_change_state (GstElement * element,
     case GST_STATE_CHANGE_PAUSED_TO_PLAYING:
       SRC_LOCK (self);
       self->playing = TRUE;
-      SRC_BROADCAST (self);
+      gst_live_avatar_src_locked_wake (self);
       SRC_UNLOCK (self);
       break;
     default:
@@ -975,9 +1020,9 @@ gst_live_avatar_src_change_state (GstElement * element,
       /* the waits restart from the new base time once playing again */
       SRC_LOCK (self);
       self->playing = FALSE;
-      if (self->clock_id != NULL)
-        gst_clock_id_unschedule (self->clock_id);
-      SRC_BROADCAST (self);
+      if (self->release_clock_id != NULL)
+        gst_clock_id_unschedule (self->release_clock_id);
+      gst_live_avatar_src_locked_wake (self);
       SRC_UNLOCK (self);
       break;
     default:
@@ -1136,6 +1181,12 @@ gst_live_avatar_src_set_caps (GstBaseSrc * bsrc, GstCaps * caps)
   /* a new format needs a new session; the old one's work is lost */
   session = self->session;
   self->session = NULL;
+  if (session != NULL) {
+    la_session_set_flushing (session, TRUE);
+    gst_live_avatar_src_locked_wake (self);
+    while (self->feeder_busy)
+      SRC_WAIT (self);
+  }
   SRC_UNLOCK (self);
 
   if (session != NULL)
@@ -1156,6 +1207,7 @@ gst_live_avatar_src_set_caps (GstBaseSrc * bsrc, GstCaps * caps)
   }
   if (self->started)
     gst_live_avatar_src_locked_rebase (self);
+  SRC_BROADCAST (self);
   SRC_UNLOCK (self);
   return TRUE;
 
@@ -1190,6 +1242,8 @@ static gboolean
 gst_live_avatar_src_start (GstBaseSrc * bsrc)
 {
   GstLiveAvatarSrc *self = GST_LIVE_AVATAR_SRC (bsrc);
+  GError *err = NULL;
+  GThread *feeder;
 
   SRC_LOCK (self);
   self->started = FALSE;
@@ -1201,9 +1255,30 @@ gst_live_avatar_src_start (GstBaseSrc * bsrc)
   self->compute_latency = 0;
   self->flushing = FALSE;
   self->session_flushed = FALSE;
+  self->feeder_quit = FALSE;
+  self->feed_error = FALSE;
   self->audio_dropped = 0;
   SRC_UNLOCK (self);
+
+  /* it waits for a session and the first frame's request */
+  feeder = g_thread_try_new ("liveavatarsrc-feed", gst_live_avatar_src_feeder,
+      self, &err);
+  if (feeder == NULL)
+    goto no_thread;
+
+  SRC_LOCK (self);
+  self->feeder = feeder;
+  SRC_UNLOCK (self);
   return TRUE;
+
+  /* ERRORS */
+no_thread:
+  {
+    GST_ELEMENT_ERROR (self, RESOURCE, FAILED, (NULL),
+        ("could not start the feeder thread: %s", err->message));
+    g_clear_error (&err);
+    return FALSE;
+  }
 }
 
 static gboolean
@@ -1211,6 +1286,19 @@ gst_live_avatar_src_stop (GstBaseSrc * bsrc)
 {
   GstLiveAvatarSrc *self = GST_LIVE_AVATAR_SRC (bsrc);
   LaSession *session;
+  GThread *feeder;
+
+  SRC_LOCK (self);
+  self->feeder_quit = TRUE;
+  if (self->session != NULL)
+    la_session_set_flushing (self->session, TRUE);
+  gst_live_avatar_src_locked_wake (self);
+  feeder = self->feeder;
+  self->feeder = NULL;
+  SRC_UNLOCK (self);
+
+  if (feeder != NULL)
+    g_thread_join (feeder);
 
   SRC_LOCK (self);
   session = self->session;
@@ -1240,9 +1328,9 @@ gst_live_avatar_src_unlock (GstBaseSrc * bsrc)
     la_session_set_flushing (self->session, TRUE);
     self->session_flushed = TRUE;
   }
-  if (self->clock_id != NULL)
-    gst_clock_id_unschedule (self->clock_id);
-  SRC_BROADCAST (self);
+  if (self->release_clock_id != NULL)
+    gst_clock_id_unschedule (self->release_clock_id);
+  gst_live_avatar_src_locked_wake (self);
   SRC_UNLOCK (self);
   return TRUE;
 }
@@ -1254,13 +1342,19 @@ gst_live_avatar_src_unlock_stop (GstBaseSrc * bsrc)
 
   GST_DEBUG_OBJECT (self, "unlock stop");
   SRC_LOCK (self);
-  self->flushing = FALSE;
   if (self->session_flushed) {
+    /* audio from before the flush must not reach the restarted engine:
+     * the feeder's push returns at once on a flushing session, and while
+     * we are flushing it starts no other */
+    while (self->feeder_busy)
+      SRC_WAIT (self);
     self->session_flushed = FALSE;
     if (self->session != NULL)
       la_session_set_flushing (self->session, FALSE);
     gst_live_avatar_src_locked_rebase (self);
   }
+  self->flushing = FALSE;
+  SRC_BROADCAST (self);
   SRC_UNLOCK (self);
   return TRUE;
 }
@@ -1327,7 +1421,7 @@ gst_live_avatar_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
   GstFlowReturn ret;
   GstBuffer *buffer;
   GstClockTime pts;
-  guint64 n, block, need;
+  guint64 n;
   gboolean latency_grew;
 
   SRC_LOCK (self);
@@ -1337,22 +1431,17 @@ gst_live_avatar_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
     goto not_negotiated;
   if (!self->started)
     gst_live_avatar_src_locked_start_timeline (self);
-
-  /* the engine makes a block at a time: it needs the audio up to the end of
-   * n's block, and its look-ahead */
   n = self->n_frames;
-  block = (n - self->engine_frame0) / LA_FRAMES_PER_BLOCK;
-  need = self->origin + self->engine_frame0 * LA_SAMPLES_PER_FRAME +
-      (block + 1) * LA_SAMPLES_PER_BLOCK + self->lookahead;
-  ret = gst_live_avatar_src_locked_feed (self, need);
-  if (ret != GST_FLOW_OK)
-    goto done;
   session = self->session;
   SRC_UNLOCK (self);
 
+  /* the feeder gives the engine the audio; frames come when their block
+   * is done */
   res = la_session_pop_frame (session, &frame, -1, &err);
 
   SRC_LOCK (self);
+  if (self->feed_error)
+    res = LA_POP_ERROR;
   switch (res) {
     case LA_POP_FRAME:
       break;
@@ -1360,8 +1449,12 @@ gst_live_avatar_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
       ret = GST_FLOW_FLUSHING;
       goto done;
     case LA_POP_ERROR:
-      ret = gst_live_avatar_src_engine_error (self, err,
-          "Could not generate a frame");
+      /* the feeder posted its own failure */
+      if (err != NULL && !self->feed_error)
+        gst_live_avatar_post_error (GST_ELEMENT_CAST (self), err,
+            "Could not generate a frame");
+      g_clear_error (&err);
+      ret = GST_FLOW_ERROR;
       goto done;
     default:
       /* never drained, no timeout asked */
@@ -1548,8 +1641,7 @@ empty:
 
 /* A GAP is silence we need not wait for. Called with the lock. */
 static void
-gst_live_avatar_src_locked_audio_gap (GstLiveAvatarSrc * self,
-    GstEvent * event)
+gst_live_avatar_src_locked_audio_gap (GstLiveAvatarSrc * self, GstEvent * event)
 {
   GstClockTime ts, duration, rt;
   AudioChunk *chunk;
@@ -1700,8 +1792,7 @@ gst_live_avatar_src_audio_activate_mode (GstPad * pad, GstObject * parent,
 }
 
 static GstPadLinkReturn
-gst_live_avatar_src_audio_link (GstPad * pad, GstObject * parent,
-    GstPad * peer)
+gst_live_avatar_src_audio_link (GstPad * pad, GstObject * parent, GstPad * peer)
 {
   /* a live audio upstream adds its latency to ours: have it queried */
   if (parent != NULL)

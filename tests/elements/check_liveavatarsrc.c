@@ -169,8 +169,7 @@ check_timing (GstBuffer * buf, guint64 n)
  * running time @start; written into @timeline when it is expected to be
  * heard. */
 static GstBuffer *
-make_audio (GstClockTime start, guint n_samples, gfloat amp,
-    gfloat * timeline)
+make_audio (GstClockTime start, guint n_samples, gfloat amp, gfloat * timeline)
 {
   GstBuffer *buf = gst_buffer_new_allocate (NULL, n_samples * 4, NULL);
   guint64 pos = gst_util_uint64_scale (start, RATE, GST_SECOND);
@@ -253,34 +252,67 @@ new_src (gboolean live)
   return src;
 }
 
-/* A harness around a source; with @audio the audio pad is requested and
- * linked, which starts the element (the harness plays elements that have a
- * sink pad). */
+static GstStaticPadTemplate audio_src_template =
+GST_STATIC_PAD_TEMPLATE ("src", GST_PAD_SRC, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS (AUDIO_CAPS));
+static GstStaticPadTemplate rgb_sink_template =
+GST_STATIC_PAD_TEMPLATE ("sink", GST_PAD_SINK, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS ("video/x-raw, format=RGB"));
+static GstStaticPadTemplate rgba_sink_template =
+GST_STATIC_PAD_TEMPLATE ("sink", GST_PAD_SINK, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS ("video/x-raw, format=RGBA"));
+static GstStaticPadTemplate i420_sink_template =
+GST_STATIC_PAD_TEMPLATE ("sink", GST_PAD_SINK, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS ("video/x-raw, format=I420"));
+
+/* A harness around a source taking @sink's format; with @audio the audio
+ * pad is requested and linked. The harness starts the element at once (it
+ * has a sink pad template), so the format must be in the template. */
 static GstHarness *
-new_harness (GstElement * src, gboolean audio)
+new_harness_full (GstElement * src, gboolean audio, GstStaticPadTemplate * sink)
 {
   GstHarness *h;
 
-  h = gst_harness_new_with_element (src, audio ? "audio" : NULL, "src");
-  gst_harness_set_sink_caps_str (h, "video/x-raw, format=RGB");
+  h = gst_harness_new_full (src, &audio_src_template,
+      audio ? "audio" : NULL, sink, "src");
   if (audio)
     gst_harness_set_src_caps_str (h, AUDIO_CAPS);
   gst_object_unref (src);
   return h;
 }
 
+static GstHarness *
+new_harness (GstElement * src, gboolean audio)
+{
+  return new_harness_full (src, audio, &rgb_sink_template);
+}
+
 /* Lets frame @n out by its clock wait, which must be at its PTS + @wait,
- * and checks its timing. */
+ * and checks its timing. That wait is create ()'s release wait, or, for a
+ * block's first frame whose audio is missing, the feeder's deadline for
+ * it; the feeder may meanwhile wait for later deadlines, never earlier
+ * ones. */
 static GstBuffer *
 crank_frame (GstHarness * h, guint64 n, GstClockTime wait)
 {
   GstTestClock *clock = gst_harness_get_testclock (h);
-  GstClockID id;
+  GstClockTime expected = frame_pts (n) + wait;
   GstBuffer *buf;
 
-  gst_test_clock_wait_for_next_pending_id (clock, &id);
-  fail_unless_equals_uint64 (gst_clock_id_get_time (id), frame_pts (n) + wait);
-  gst_clock_id_unref (id);
+  for (;;) {
+    GstClockID id;
+    GstClockTime t;
+
+    gst_test_clock_wait_for_next_pending_id (clock, &id);
+    t = gst_clock_id_get_time (id);
+    gst_clock_id_unref (id);
+    if (t == expected)
+      break;
+    fail_unless (t > expected, "clock wait at %" GST_TIME_FORMAT
+        " before frame %" G_GUINT64_FORMAT "'s %" GST_TIME_FORMAT,
+        GST_TIME_ARGS (t), n, GST_TIME_ARGS (expected));
+    g_usleep (100);
+  }
   fail_unless (gst_harness_crank_single_clock_wait (h));
   gst_object_unref (clock);
 
@@ -315,7 +347,6 @@ GST_START_TEST (test_idle_frames)
 
   g_object_set (src, "num-buffers", 30, NULL);
   h = new_harness (src, FALSE);
-  gst_harness_play (h);
 
   for (n = 0; n < 30; n++) {
     GstBuffer *buf = gst_harness_pull (h);
@@ -346,22 +377,19 @@ GST_END_TEST;
 GST_START_TEST (test_formats)
 {
   const gchar *formats[] = { "RGB", "RGBA", "I420" };
+  GstStaticPadTemplate *sinks[] = { &rgb_sink_template, &rgba_sink_template,
+    &i420_sink_template
+  };
   guint f;
 
   for (f = 0; f < G_N_ELEMENTS (formats); f++) {
     GstVideoFormat format = gst_video_format_from_string (formats[f]);
     GstElement *src = new_src (FALSE);
     GstHarness *h;
-    gchar *caps;
     guint64 n;
 
     g_object_set (src, "num-buffers", 13, NULL);
-    h = gst_harness_new_with_element (src, NULL, "src");
-    gst_object_unref (src);
-    caps = g_strdup_printf ("video/x-raw, format=(string)%s", formats[f]);
-    gst_harness_set_sink_caps_str (h, caps);
-    g_free (caps);
-    gst_harness_play (h);
+    h = new_harness_full (src, FALSE, sinks[f]);
 
     for (n = 0; n < 13; n++) {
       GstBuffer *buf = gst_harness_pull (h);
@@ -399,8 +427,6 @@ GST_START_TEST (test_live_idle_on_clock)
   GstHarness *h = new_harness (new_src (TRUE), FALSE);
   guint64 n;
 
-  gst_harness_play (h);
-
   /* no audio pad: silence, one frame per 40 ms of clock, never stalling */
   for (n = 0; n < 3 * FRAMES_PER_BLOCK; n++) {
     GstBuffer *buf = crank_frame (h, n, wait);
@@ -423,8 +449,7 @@ GST_START_TEST (test_live_audio_mouth)
   guint64 n;
 
   /* 10 ms buffers in block 0, then 40 ms buffers in block 1 */
-  push_audio (h, 200 * GST_MSECOND, 100 * GST_MSECOND, 160, 0.125f,
-      timeline);
+  push_audio (h, 200 * GST_MSECOND, 100 * GST_MSECOND, 160, 0.125f, timeline);
   push_audio (h, 520 * GST_MSECOND, 80 * GST_MSECOND, 640, 0.25f, timeline);
 
   for (n = 0; n < 3 * FRAMES_PER_BLOCK; n++) {
@@ -487,10 +512,13 @@ GST_START_TEST (test_live_audio_flush)
   GstSegment segment;
   guint64 n;
 
-  /* block 1's audio is held while block 0 plays ... */
-  push_audio (h, 600 * GST_MSECOND, 80 * GST_MSECOND, 640, 0.25f, NULL);
   buf = crank_frame (h, 0, wait);
   gst_buffer_unref (buf);
+
+  /* paused, a live source holds the audio that comes ... */
+  fail_if (gst_element_set_state (h->element, GST_STATE_PAUSED) ==
+      GST_STATE_CHANGE_FAILURE);
+  push_audio (h, 600 * GST_MSECOND, 80 * GST_MSECOND, 640, 0.25f, NULL);
 
   /* ... and a flush on the audio pad drops it */
   fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
@@ -499,6 +527,8 @@ GST_START_TEST (test_live_audio_flush)
   fail_unless (gst_harness_push_event (h, gst_event_new_segment (&segment)));
   /* audio after the flush is heard */
   push_audio (h, 800 * GST_MSECOND, 40 * GST_MSECOND, 640, 0.25f, timeline);
+  fail_if (gst_element_set_state (h->element, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_FAILURE);
 
   for (n = 1; n < 2 * FRAMES_PER_BLOCK; n++) {
     buf = crank_frame (h, n, wait);
@@ -507,6 +537,68 @@ GST_START_TEST (test_live_audio_flush)
   }
   fail_unless_equals_int (expected_mouth (timeline, 15), 0);
   fail_unless_equals_int (expected_mouth (timeline, 20), face_radius () / 2);
+
+  gst_harness_teardown (h);
+  g_free (timeline);
+}
+
+GST_END_TEST;
+
+typedef struct
+{
+  GstHarness *h;
+  GstBuffer *buf;
+  GstFlowReturn ret;
+  gint done;
+} PushJob;
+
+static gpointer
+push_in_thread (gpointer data)
+{
+  PushJob *job = data;
+
+  job->ret = gst_harness_push (job->h, job->buf);
+  g_atomic_int_set (&job->done, 1);
+  return NULL;
+}
+
+GST_START_TEST (test_live_audio_hold)
+{
+  GstClockTime wait = default_audio_wait ();
+  GstHarness *h = new_harness (new_src (TRUE), TRUE);
+  gfloat *timeline = g_new0 (gfloat, TIMELINE_SAMPLES);
+  PushJob job = { h, NULL, GST_FLOW_ERROR, 0 };
+  GThread *thread;
+  GstBuffer *buf;
+  guint64 n;
+
+  buf = crank_frame (h, 0, wait);
+  gst_buffer_unref (buf);
+
+  /* paused, the element holds 0.96 s of audio ... */
+  fail_if (gst_element_set_state (h->element, GST_STATE_PAUSED) ==
+      GST_STATE_CHANGE_FAILURE);
+  push_audio (h, 480 * GST_MSECOND, 960 * GST_MSECOND, 1280, 0.25f, timeline);
+
+  /* ... and no more: the next buffer waits */
+  job.buf = make_audio (1440 * GST_MSECOND, 1280, 0.25f, timeline);
+  thread = g_thread_new ("pusher", push_in_thread, &job);
+  g_usleep (50 * 1000);
+  fail_if (g_atomic_int_get (&job.done), "audio beyond the hold was taken");
+
+  /* playing, all of it is heard where it belongs */
+  fail_if (gst_element_set_state (h->element, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_FAILURE);
+  for (n = 1; n < 4 * FRAMES_PER_BLOCK; n++) {
+    buf = crank_frame (h, n, wait);
+    check_picture (buf, n, expected_mouth (timeline, n));
+    gst_buffer_unref (buf);
+  }
+  g_thread_join (thread);
+  fail_unless_equals_int (job.ret, GST_FLOW_OK);
+  fail_unless_equals_int (expected_mouth (timeline, 12), face_radius () / 2);
+  fail_unless_equals_int (expected_mouth (timeline, 37), face_radius () / 2);
+  fail_unless_equals_int (expected_mouth (timeline, 38), 0);
 
   gst_harness_teardown (h);
   g_free (timeline);
@@ -537,8 +629,7 @@ GST_START_TEST (test_latency)
 
   gst_element_set_bus (src, bus);
   h = new_harness (src, TRUE);
-  lookahead = gst_util_uint64_scale (test_model_lookahead (), GST_SECOND,
-      RATE);
+  lookahead = gst_util_uint64_scale (test_model_lookahead (), GST_SECOND, RATE);
 
   /* nothing measured yet: block + look-ahead + tolerance */
   min = query_latency (h, &max);
@@ -608,8 +699,7 @@ GST_START_TEST (test_nonlive_audio)
 
   /* the rest of 1 s of audio, quieter, then the end of the audio: what
    * follows is silence */
-  push_audio (h, 240 * GST_MSECOND, 760 * GST_MSECOND, 800, 0.0625f,
-      timeline);
+  push_audio (h, 240 * GST_MSECOND, 760 * GST_MSECOND, 800, 0.0625f, timeline);
   fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
 
   for (n = 0; n < 36; n++) {
@@ -639,6 +729,16 @@ GST_START_TEST (test_nonlive_audio)
 
 GST_END_TEST;
 
+static GstEvent *
+caps_event (const gchar * str)
+{
+  GstCaps *caps = gst_caps_from_string (str);
+  GstEvent *event = gst_event_new_caps (caps);
+
+  gst_caps_unref (caps);
+  return event;
+}
+
 /* Links a pad of our own to the audio pad, pushes some audio through it
  * and returns it. */
 static GstPad *
@@ -650,8 +750,7 @@ feed_audio_pad (GstPad * audio)
   fail_unless (gst_pad_set_active (pad, TRUE));
   fail_unless_equals_int (gst_pad_link (pad, audio), GST_PAD_LINK_OK);
   fail_unless (gst_pad_push_event (pad, gst_event_new_stream_start ("a")));
-  fail_unless (gst_pad_push_event (pad,
-          gst_event_new_caps (gst_caps_from_string (AUDIO_CAPS))));
+  fail_unless (gst_pad_push_event (pad, caps_event (AUDIO_CAPS)));
   gst_segment_init (&segment, GST_FORMAT_TIME);
   fail_unless (gst_pad_push_event (pad, gst_event_new_segment (&segment)));
   fail_unless_equals_int (gst_pad_push (pad, make_audio (0, 1600, 0.25f,
@@ -662,13 +761,13 @@ feed_audio_pad (GstPad * audio)
 GST_START_TEST (test_request_release)
 {
   GstClockTime wait = default_audio_wait ();
-  GstHarness *h = new_harness (new_src (TRUE), FALSE);
-  GstElement *src = h->element;
-  GstPadTemplate *templ =
-      gst_element_get_pad_template (src, "audio");
+  GstElement *src = new_src (TRUE);
+  GstPadTemplate *templ = gst_element_get_pad_template (src, "audio");
+  GstHarness *h;
   GstBuffer *buf;
   guint i;
 
+  /* stopped */
   for (i = 0; i < 20; i++) {
     GstPad *audio = gst_element_request_pad_simple (src, "audio");
 
@@ -680,7 +779,7 @@ GST_START_TEST (test_request_release)
     gst_object_unref (audio);
   }
 
-  gst_harness_play (h);
+  h = new_harness (gst_object_ref (src), FALSE);
   buf = crank_frame (h, 0, wait);
   gst_buffer_unref (buf);
 
@@ -705,6 +804,7 @@ GST_START_TEST (test_request_release)
   }
 
   gst_harness_teardown (h);
+  gst_object_unref (src);
 }
 
 GST_END_TEST;
@@ -763,8 +863,7 @@ GST_START_TEST (test_missing_model)
   GError *err = NULL;
 
   gst_util_set_object_arg (G_OBJECT (src), "model", "liveavatar");
-  g_object_set (src, "model-path", "/nonexistent/liveavatar-checkpoints",
-      NULL);
+  g_object_set (src, "model-path", "/nonexistent/liveavatar-checkpoints", NULL);
   gst_element_set_bus (src, bus);
 
   fail_unless_equals_int (gst_element_set_state (src, GST_STATE_READY),
@@ -785,6 +884,56 @@ GST_START_TEST (test_missing_model)
 
 GST_END_TEST;
 
+/* An engine failure (here a NaN in the audio) stops the stream with an
+ * ERROR that says why, then EOS. */
+GST_START_TEST (test_engine_error)
+{
+  GstElement *src = new_src (TRUE);
+  GstBus *bus = gst_bus_new ();
+  GstHarness *h;
+  GstBuffer *buf;
+  GstEvent *event;
+  GstMessage *msg;
+  GstMapInfo map;
+  GError *err = NULL;
+
+  gst_element_set_bus (src, bus);
+  h = new_harness (src, TRUE);
+
+  buf = make_audio (0, 1600, 0.1f, NULL);
+  gst_buffer_map (buf, &map, GST_MAP_WRITE);
+  ((gfloat *) map.data)[100] = NAN;
+  gst_buffer_unmap (buf, &map);
+  fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
+
+  /* block 0 completes at its deadline, and fails */
+  fail_unless (gst_harness_crank_single_clock_wait (h));
+  while ((event = gst_harness_pull_event (h)) != NULL) {
+    GstEventType type = GST_EVENT_TYPE (event);
+
+    gst_event_unref (event);
+    if (type == GST_EVENT_EOS)
+      break;
+  }
+  fail_unless (event != NULL, "no EOS after the error");
+  fail_unless_equals_int (gst_harness_buffers_in_queue (h), 0);
+
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL, "no ERROR message");
+  gst_message_parse_error (msg, &err, NULL);
+  fail_unless (err->domain == GST_STREAM_ERROR, "domain %s",
+      g_quark_to_string (err->domain));
+  fail_unless (strstr (err->message, "NaN") != NULL, "%s", err->message);
+  g_clear_error (&err);
+  gst_message_unref (msg);
+
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_bad_audio_caps)
 {
   const gchar *bad[] = {
@@ -794,15 +943,15 @@ GST_START_TEST (test_bad_audio_caps)
     "video/x-raw, format=RGB, width=64, height=64",
   };
   GstElement *src = new_src (TRUE);
-  GstHarness *h = gst_harness_new_with_element (src, "audio", "src");
+  GstHarness *h = gst_harness_new_full (src, &audio_src_template, "audio",
+      &rgb_sink_template, "src");
   GstPad *audio = gst_pad_get_peer (h->srcpad);
   guint i;
 
   gst_object_unref (src);
 
   for (i = 0; i < G_N_ELEMENTS (bad); i++)
-    fail_if (gst_pad_send_event (audio,
-            gst_event_new_caps (gst_caps_from_string (bad[i]))), "%s", bad[i]);
+    fail_if (gst_pad_send_event (audio, caps_event (bad[i])), "%s", bad[i]);
 
   /* audio under refused caps is not taken */
   gst_harness_set_src_caps_str (h, bad[0]);
@@ -810,8 +959,7 @@ GST_START_TEST (test_bad_audio_caps)
               NULL)), GST_FLOW_NOT_NEGOTIATED);
 
   /* the right caps are */
-  fail_unless (gst_pad_send_event (audio,
-          gst_event_new_caps (gst_caps_from_string (AUDIO_CAPS))));
+  fail_unless (gst_pad_send_event (audio, caps_event (AUDIO_CAPS)));
   gst_harness_set_src_caps_str (h, AUDIO_CAPS);
   fail_unless_equals_int (gst_harness_push (h, make_audio (0, 160, 0.1f,
               NULL)), GST_FLOW_OK);
@@ -835,11 +983,13 @@ liveavatarsrc_suite (void)
   tcase_add_test (tc, test_live_audio_mouth);
   tcase_add_test (tc, test_live_late_audio);
   tcase_add_test (tc, test_live_audio_flush);
+  tcase_add_test (tc, test_live_audio_hold);
   tcase_add_test (tc, test_latency);
   tcase_add_test (tc, test_nonlive_audio);
   tcase_add_test (tc, test_request_release);
   tcase_add_test (tc, test_state_changes);
   tcase_add_test (tc, test_missing_model);
+  tcase_add_test (tc, test_engine_error);
   tcase_add_test (tc, test_bad_audio_caps);
   return s;
 }
