@@ -68,8 +68,7 @@ checkpoint_finish (LaCheckpoint * ck)
     case LA_CHECKPOINT_SAFETENSORS:
       n = la_safetensors_n_tensors (ck->st);
       for (i = 0; i < n; i++)
-        g_ptr_array_add (ck->sorted, (gpointer) la_safetensors_get (ck->st,
-                i));
+        g_ptr_array_add (ck->sorted, (gpointer) la_safetensors_get (ck->st, i));
       break;
     case LA_CHECKPOINT_SAFETENSORS_SHARDED:
       n = la_safetensors_index_n_tensors (ck->index);
@@ -190,8 +189,7 @@ open_dir (const gchar * path, GError ** error)
     g_free (file);
   } else if (pick->len == 0) {
     g_set_error (error, LA_ERROR, LA_ERROR_MODEL_NOT_FOUND,
-        "%s: no *" INDEX_SUFFIX " or *.safetensors file in this folder",
-        path);
+        "%s: no *" INDEX_SUFFIX " or *.safetensors file in this folder", path);
   } else {
     g_ptr_array_add (pick, NULL);
     file = g_strjoinv (", ", (gchar **) pick->pdata);

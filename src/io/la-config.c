@@ -96,7 +96,7 @@ find (LaConfig * cfg, const gchar * key, JsonNode ** out, GError ** error)
   for (i = 0; parts[i]; i++) {
     if (!JSON_NODE_HOLDS_OBJECT (node)) {
       g_set_error (error, LA_ERROR, LA_ERROR_MODEL_INVALID,
-          "%s: '%s': '%s' is a %s, not an object", cfg->name, key,
+          "%s: '%s': '%s' is %s, not an object", cfg->name, key,
           parts[i - 1], la_io_json_kind (node));
       g_strfreev (parts);
       return FALSE;
@@ -117,7 +117,7 @@ wrong_type (LaConfig * cfg, const gchar * key, JsonNode * node,
     const gchar * wanted, GError ** error)
 {
   g_set_error (error, LA_ERROR, LA_ERROR_MODEL_INVALID,
-      "%s: '%s' is a %s, expected %s", cfg->name, key,
+      "%s: '%s' is %s, expected %s", cfg->name, key,
       la_io_json_kind (node), wanted);
   return FALSE;
 }
@@ -250,7 +250,7 @@ get_array (LaConfig * cfg, const gchar * key, gsize size,
 
     if (!get (el, out + i * size)) {
       g_set_error (error, LA_ERROR, LA_ERROR_MODEL_INVALID,
-          "%s: '%s'[%u] is a %s, expected %s", cfg->name, key, i,
+          "%s: '%s'[%u] is %s, expected %s", cfg->name, key, i,
           la_io_json_kind (el), wanted);
       g_free (out);
       return FALSE;

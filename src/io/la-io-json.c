@@ -8,9 +8,12 @@
  */
 
 /* json-glib does the parsing; a pre-scan refuses what it handles badly:
- * deep nesting (its parser recurses) and integer literals past gint64
- * (its scanner wraps them silently, so 18446744073709551621 would read as
- * 5: a lying offset that looks valid). */
+ * deep nesting (its parser recurses), integer literals past gint64 (its
+ * scanner wraps them silently, so 18446744073709551621 would read as 5: a
+ * lying offset that looks valid), and anything after the top-level object
+ * (json-glib 1.6 leaks the parsed tree on that error path). So that the
+ * pre-scan sees the same tokens as json-glib, the non-JSON extensions its
+ * scanner accepts (comments, single-quoted strings) are refused too. */
 
 #include "config.h"
 
@@ -40,11 +43,22 @@ literal_overflows (const gchar * p, gsize n)
 }
 
 static gboolean
+is_space (gchar c)
+{
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static gboolean
 prescan (const gchar * data, gsize len, const gchar * what, GError ** error)
 {
   gint depth = 0;
   gboolean in_string = FALSE;
   gsize i = 0;
+
+  while (i < len && is_space (data[i]))
+    i++;
+  if (i == len || data[i] != '{')
+    goto not_object;
 
   while (i < len) {
     gchar c = data[i];
@@ -63,7 +77,10 @@ prescan (const gchar * data, gsize len, const gchar * what, GError ** error)
       if (++depth > LA_IO_JSON_MAX_DEPTH)
         goto too_deep;
     } else if (c == ']' || c == '}') {
-      depth--;
+      if (--depth == 0)
+        break;
+    } else if (c == '\'' || c == '/') {
+      goto not_strict;
     } else if (c == '-' || g_ascii_isdigit (c)) {
       gsize start = i;
 
@@ -77,9 +94,32 @@ prescan (const gchar * data, gsize len, const gchar * what, GError ** error)
     }
     i++;
   }
+  /* only whitespace may follow the object */
+  for (i++; i < len; i++)
+    if (!is_space (data[i]))
+      goto trailing;
   return TRUE;
 
   /* ERRORS */
+not_object:
+  {
+    g_set_error (error, LA_ERROR, LA_ERROR_MODEL_INVALID,
+        "%s: JSON is not an object", what);
+    return FALSE;
+  }
+not_strict:
+  {
+    g_set_error (error, LA_ERROR, LA_ERROR_MODEL_INVALID,
+        "%s: not plain JSON (comment or single quote) at byte %"
+        G_GSIZE_FORMAT, what, i);
+    return FALSE;
+  }
+trailing:
+  {
+    g_set_error (error, LA_ERROR, LA_ERROR_MODEL_INVALID,
+        "%s: data after the JSON object at byte %" G_GSIZE_FORMAT, what, i);
+    return FALSE;
+  }
 too_deep:
   {
     g_set_error (error, LA_ERROR, LA_ERROR_MODEL_INVALID,
@@ -189,25 +229,25 @@ la_io_json_kind (JsonNode * node)
     return "missing";
   switch (JSON_NODE_TYPE (node)) {
     case JSON_NODE_OBJECT:
-      return "object";
+      return "an object";
     case JSON_NODE_ARRAY:
-      return "array";
+      return "an array";
     case JSON_NODE_NULL:
       return "null";
     case JSON_NODE_VALUE:
       switch (json_node_get_value_type (node)) {
         case G_TYPE_INT64:
-          return "integer";
+          return "an integer";
         case G_TYPE_DOUBLE:
-          return "number";
+          return "a number";
         case G_TYPE_BOOLEAN:
-          return "boolean";
+          return "a boolean";
         case G_TYPE_STRING:
-          return "string";
+          return "a string";
         default:
-          return "value";
+          return "a value";
       }
     default:
-      return "unknown";
+      return "something unknown";
   }
 }

@@ -32,7 +32,7 @@ gboolean        la_io_json_get_int (JsonNode * node, gint64 * value);
 /* any JSON number */
 gboolean        la_io_json_get_double (JsonNode * node, gdouble * value);
 
-/* "string", "integer", "array", ... for error messages */
+/* "a string", "an integer", "an array", "null", ... for error messages */
 const gchar    *la_io_json_kind (JsonNode * node);
 
 G_END_DECLS

@@ -139,8 +139,9 @@ complete (LaCheckpoint * ck, Entry * e, GError ** error)
     gchar *sb = la_io_shape_to_string (p->b->ndim, p->b->shape);
 
     g_set_error (error, LA_ERROR, LA_ERROR_MODEL_INVALID,
-        "%s: LoRA of '%s': A '%s' %s %s and B '%s' %s %s are not float "
-        "matrices [r, in] and [out, r]", p->a->file, p->module, p->a->name,
+        "%s: LoRA of '%s': A '%s' %s %s and B '%s' %s %s do not pair up "
+        "as float matrices [r, in] and [out, r]", p->a->file, p->module,
+        p->a->name,
         la_io_dtype_name (p->a->dtype), sa, p->b->name,
         la_io_dtype_name (p->b->dtype), sb);
     g_free (sa);
@@ -153,8 +154,9 @@ complete (LaCheckpoint * ck, Entry * e, GError ** error)
   alpha = la_checkpoint_lookup (ck, alpha_name);
   g_free (alpha_name);
   if (alpha) {
-    if (alpha->numel != 1 || !la_checkpoint_tensor_to_f32 (alpha, &v, 1,
-            NULL)) {
+    gboolean one = alpha->numel == 1;
+
+    if (!one || !la_checkpoint_tensor_to_f32 (alpha, &v, 1, NULL)) {
       g_set_error (error, LA_ERROR, LA_ERROR_MODEL_INVALID,
           "%s: tensor '%s': LoRA alpha is not one float", alpha->file,
           alpha->name);

@@ -110,8 +110,7 @@ load (LaSafetensorsIndex * index, const gchar * index_path, GError ** error)
   meta_node = json_object_get_member (json_node_get_object (root), "metadata");
   if (meta_node && !JSON_NODE_HOLDS_OBJECT (meta_node))
     goto bad_metadata;
-  map_node = json_object_get_member (json_node_get_object (root),
-      "weight_map");
+  map_node = json_object_get_member (json_node_get_object (root), "weight_map");
   if (!map_node || !JSON_NODE_HOLDS_OBJECT (map_node))
     goto bad_map;
   map = json_node_get_object (map_node);
@@ -127,7 +126,7 @@ load (LaSafetensorsIndex * index, const gchar * index_path, GError ** error)
     if (!JSON_NODE_HOLDS_VALUE (v) ||
         json_node_get_value_type (v) != G_TYPE_STRING) {
       g_set_error (error, LA_ERROR, LA_ERROR_MODEL_INVALID,
-          "%s: tensor '%s': weight_map entry is a %s, not a file name",
+          "%s: tensor '%s': weight_map entry is %s, not a file name",
           index->name, name, la_io_json_kind (v));
       goto failed;
     }
@@ -169,7 +168,7 @@ too_big:
 bad_metadata:
   {
     g_set_error (error, LA_ERROR, LA_ERROR_MODEL_INVALID,
-        "%s: \"metadata\" is a %s, not an object", index->name,
+        "%s: \"metadata\" is %s, not an object", index->name,
         la_io_json_kind (meta_node));
     json_node_unref (root);
     return FALSE;

@@ -53,7 +53,7 @@ parse_metadata (LaSafetensors * st, JsonNode * node, GError ** error)
 
   if (!JSON_NODE_HOLDS_OBJECT (node)) {
     g_set_error (error, LA_ERROR, LA_ERROR_MODEL_INVALID,
-        "%s: __metadata__ is a %s, not an object", st->name,
+        "%s: __metadata__ is %s, not an object", st->name,
         la_io_json_kind (node));
     return FALSE;
   }
@@ -65,7 +65,7 @@ parse_metadata (LaSafetensors * st, JsonNode * node, GError ** error)
     if (!JSON_NODE_HOLDS_VALUE (v) ||
         json_node_get_value_type (v) != G_TYPE_STRING) {
       g_set_error (error, LA_ERROR, LA_ERROR_MODEL_INVALID,
-          "%s: __metadata__ entry '%s' is a %s, not a string", st->name,
+          "%s: __metadata__ entry '%s' is %s, not a string", st->name,
           (const gchar *) l->data, la_io_json_kind (v));
       ok = FALSE;
       break;
@@ -144,7 +144,7 @@ parse_entry (LaSafetensors * st, const gchar * name, JsonNode * node,
 not_object:
   {
     g_set_error (error, LA_ERROR, LA_ERROR_MODEL_INVALID,
-        "%s: tensor '%s': entry is a %s, not an object", st->name, name,
+        "%s: tensor '%s': entry is %s, not an object", st->name, name,
         la_io_json_kind (node));
     return FALSE;
   }
@@ -158,8 +158,7 @@ bad_dtype_field:
 unknown_dtype:
   {
     g_set_error (error, LA_ERROR, LA_ERROR_MODEL_INVALID,
-        "%s: tensor '%s': unsupported dtype '%s'", st->name, name,
-        dtype_name);
+        "%s: tensor '%s': unsupported dtype '%s'", st->name, name, dtype_name);
     return FALSE;
   }
 bad_shape_field:

@@ -18,7 +18,7 @@
  * Usage:
  *
  *   LaSafetensors *st = la_safetensors_open ("model.safetensors", &err);
- *   const LaCheckpointTensor *t = la_safetensors_lookup (st, "head.head.weight");
+ *   const LaCheckpointTensor *t = la_safetensors_lookup (st, "head.bias");
  *   ...
  *   la_safetensors_free (st);       the tensors' data goes with it
  */

@@ -176,7 +176,8 @@ typedef struct
   GHashTable *memo;             /* index -> Obj * */
 } Vm;
 
-static gboolean G_GNUC_PRINTF (3, 4)
+static gboolean
+G_GNUC_PRINTF (3, 4)
 vm_fail (Vm * vm, GError ** error, const gchar * format, ...)
 {
   va_list args;

@@ -61,8 +61,7 @@ find_pickle (LaTorchZip * tz, LaZip * zip, gchar ** prefix, GError ** error)
         tz->name);
     return NULL;
   }
-  *prefix = g_strndup (found->name, strlen (found->name) - strlen
-      ("data.pkl"));
+  *prefix = g_strndup (found->name, strlen (found->name) - strlen ("data.pkl"));
   return found;
 }
 

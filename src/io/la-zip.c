@@ -133,8 +133,7 @@ find_directory (LaZip * zip, const guint8 * data, gsize size,
 no_eocd:
   {
     g_set_error (error, LA_ERROR, LA_ERROR_MODEL_INVALID,
-        "%s: no zip end-of-central-directory record (truncated?)",
-        zip->name);
+        "%s: no zip end-of-central-directory record (truncated?)", zip->name);
     return FALSE;
   }
 multi_disk:

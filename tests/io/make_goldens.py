@@ -237,7 +237,7 @@ def check_load(name, sd):
 
 def zip64_file(src, dst, sd):
     """Rewrites the central directory of @src with every size and offset in
-    ZIP64 extra fields and a ZIP64 end record, as zip writers do past 4 GB.
+    ZIP64 extra fields (0xffffffff in the 32-bit ones), as past 4 GB.
     Local headers and data are kept byte for byte."""
     data = open(path(src), "rb").read()
     z = zipfile.ZipFile(path(src))
@@ -246,8 +246,9 @@ def zip64_file(src, dst, sd):
     # its data descriptor): find it from the end record
     eocd = data.rfind(b"PK\x05\x06")
     cd_start = struct.unpack_from("<I", data, eocd + 16)[0]
-    if data[eocd - 20:eocd - 16] == b"PK\x06\x07":
-        raise SystemExit("source already ZIP64")
+    # torch always ends with ZIP64 end records, but with 32-bit fields that
+    # still hold the real values; this file makes every field overflow
+    assert data[eocd - 20:eocd - 16] == b"PK\x06\x07"
     body = data[:cd_start]
     cd = bytearray()
     for i in infos:
@@ -346,8 +347,11 @@ def main():
     with open(path("expected.json"), "w") as f:
         json.dump(expected, f, indent=1, sort_keys=True)
         f.write("\n")
-    total = sum(os.path.getsize(os.path.join(d, f))
-                for d, _, fs in os.walk(OUT) for f in fs)
+    total = 0
+    for d, _, fs in os.walk(OUT):
+        for f in fs:
+            os.chmod(os.path.join(d, f), 0o644)  # save_file makes 0600
+            total += os.path.getsize(os.path.join(d, f))
     print(f"wrote {OUT} ({total} bytes)")
 
 
