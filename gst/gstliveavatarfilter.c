@@ -625,10 +625,10 @@ gst_live_avatar_filter_locked_reset (GstLiveAvatarFilter * self, gboolean flush)
   self->dropped = 0;
 }
 
-/* Makes the task stop: FLUSH_START, pad deactivation, a restart. Wakes the
- * chain and the task wherever they wait in the engine. */
+/* Makes the chain and the task give up: wakes them wherever they wait in
+ * the engine. */
 static void
-gst_live_avatar_filter_stop_streaming (GstLiveAvatarFilter * self)
+gst_live_avatar_filter_set_flushing (GstLiveAvatarFilter * self)
 {
   GST_LIVE_AVATAR_FILTER_LOCK (self);
   self->srcresult = GST_FLOW_FLUSHING;
@@ -636,7 +636,13 @@ gst_live_avatar_filter_stop_streaming (GstLiveAvatarFilter * self)
     la_session_set_flushing (self->session, TRUE);
   GST_LIVE_AVATAR_FILTER_BROADCAST (self);
   GST_LIVE_AVATAR_FILTER_UNLOCK (self);
+}
 
+/* Makes the task stop: FLUSH_START, pad deactivation, a restart. */
+static void
+gst_live_avatar_filter_stop_streaming (GstLiveAvatarFilter * self)
+{
+  gst_live_avatar_filter_set_flushing (self);
   /* returns when the loop function has */
   gst_pad_pause_task (self->srcpad);
 }
@@ -1625,12 +1631,7 @@ gst_live_avatar_filter_src_activate_mode (GstPad * pad, GstObject * parent,
         (GstTaskFunction) gst_live_avatar_filter_loop, pad, NULL);
     GST_LIVE_AVATAR_FILTER_UNLOCK (self);
   } else {
-    GST_LIVE_AVATAR_FILTER_LOCK (self);
-    self->srcresult = GST_FLOW_FLUSHING;
-    if (self->session != NULL)
-      la_session_set_flushing (self->session, TRUE);
-    GST_LIVE_AVATAR_FILTER_BROADCAST (self);
-    GST_LIVE_AVATAR_FILTER_UNLOCK (self);
+    gst_live_avatar_filter_set_flushing (self);
     res = gst_pad_stop_task (pad);
   }
   return res;

@@ -47,6 +47,40 @@ la_queue_locked_wait (LaQueue * q, GCond * cond, gint64 deadline)
   return g_cond_wait_until (cond, &q->lock, deadline);
 }
 
+/* Locks @q and waits, up to @timeout_us, until it has room for an item
+ * (@for_push) or an item to pop (!@for_push). Returns LA_QUEUE_OK with the
+ * lock still held; otherwise the lock is released. */
+static LaQueueResult
+la_queue_lock_when_ready (LaQueue * q, gboolean for_push, gint64 timeout_us)
+{
+  gint64 deadline = deadline_from_timeout (timeout_us);
+  GCond *cond = for_push ? &q->not_full : &q->not_empty;
+
+  LA_QUEUE_LOCK (q);
+  while (!q->flushing && (for_push ? q->items.length >= q->capacity :
+          q->items.length == 0)) {
+    if (timeout_us == 0 || !la_queue_locked_wait (q, cond, deadline))
+      goto timeout;
+  }
+  if (q->flushing)
+    goto flushing;
+  return LA_QUEUE_OK;
+
+  /* ERRORS */
+timeout:
+  {
+    gboolean flushing = q->flushing;
+
+    LA_QUEUE_UNLOCK (q);
+    return flushing ? LA_QUEUE_FLUSHING : LA_QUEUE_TIMEOUT;
+  }
+flushing:
+  {
+    LA_QUEUE_UNLOCK (q);
+    return LA_QUEUE_FLUSHING;
+  }
+}
+
 LaQueue *
 la_queue_new (guint capacity, GDestroyNotify free_func)
 {
@@ -91,37 +125,18 @@ la_queue_free (LaQueue * q)
 LaQueueResult
 la_queue_push (LaQueue * q, gpointer item, gint64 timeout_us)
 {
-  gint64 deadline = deadline_from_timeout (timeout_us);
+  LaQueueResult res;
 
   g_return_val_if_fail (q != NULL, LA_QUEUE_FLUSHING);
   g_return_val_if_fail (item != NULL, LA_QUEUE_FLUSHING);
 
-  LA_QUEUE_LOCK (q);
-  while (!q->flushing && q->items.length >= q->capacity) {
-    if (timeout_us == 0 || !la_queue_locked_wait (q, &q->not_full, deadline))
-      goto timeout;
-  }
-  if (q->flushing)
-    goto flushing;
-
+  res = la_queue_lock_when_ready (q, TRUE, timeout_us);
+  if (res != LA_QUEUE_OK)
+    return res;
   g_queue_push_tail (&q->items, item);
   g_cond_signal (&q->not_empty);
   LA_QUEUE_UNLOCK (q);
   return LA_QUEUE_OK;
-
-  /* ERRORS */
-timeout:
-  {
-    gboolean flushing = q->flushing;
-
-    LA_QUEUE_UNLOCK (q);
-    return flushing ? LA_QUEUE_FLUSHING : LA_QUEUE_TIMEOUT;
-  }
-flushing:
-  {
-    LA_QUEUE_UNLOCK (q);
-    return LA_QUEUE_FLUSHING;
-  }
 }
 
 gboolean
@@ -144,38 +159,19 @@ la_queue_push_force (LaQueue * q, gpointer item)
 LaQueueResult
 la_queue_pop (LaQueue * q, gpointer * item, gint64 timeout_us)
 {
-  gint64 deadline = deadline_from_timeout (timeout_us);
+  LaQueueResult res;
 
   g_return_val_if_fail (q != NULL, LA_QUEUE_FLUSHING);
   g_return_val_if_fail (item != NULL, LA_QUEUE_FLUSHING);
 
   *item = NULL;
-  LA_QUEUE_LOCK (q);
-  while (!q->flushing && q->items.length == 0) {
-    if (timeout_us == 0 || !la_queue_locked_wait (q, &q->not_empty, deadline))
-      goto timeout;
-  }
-  if (q->flushing)
-    goto flushing;
-
+  res = la_queue_lock_when_ready (q, FALSE, timeout_us);
+  if (res != LA_QUEUE_OK)
+    return res;
   *item = g_queue_pop_head (&q->items);
   g_cond_signal (&q->not_full);
   LA_QUEUE_UNLOCK (q);
   return LA_QUEUE_OK;
-
-  /* ERRORS */
-timeout:
-  {
-    gboolean flushing = q->flushing;
-
-    LA_QUEUE_UNLOCK (q);
-    return flushing ? LA_QUEUE_FLUSHING : LA_QUEUE_TIMEOUT;
-  }
-flushing:
-  {
-    LA_QUEUE_UNLOCK (q);
-    return LA_QUEUE_FLUSHING;
-  }
 }
 
 void

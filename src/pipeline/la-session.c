@@ -204,6 +204,18 @@ la_session_record_block (LaSession * s, const LaBlock * block)
 
 /* ---- creation */
 
+/* NULL (no prompt) or UTF-8 */
+static gboolean
+check_prompt (const gchar * prompt, GError ** error)
+{
+  if (prompt && !g_utf8_validate (prompt, -1, NULL)) {
+    g_set_error (error, LA_ERROR, LA_ERROR_INVALID_ARGUMENT,
+        "the prompt is not valid UTF-8");
+    return FALSE;
+  }
+  return TRUE;
+}
+
 static gboolean
 check_session_config (const LaSessionConfig * cfg, GError ** error)
 {
@@ -220,12 +232,7 @@ check_session_config (const LaSessionConfig * cfg, GError ** error)
         MAX_QUEUE_BLOCKS);
     return FALSE;
   }
-  if (cfg->prompt && !g_utf8_validate (cfg->prompt, -1, NULL)) {
-    g_set_error (error, LA_ERROR, LA_ERROR_INVALID_ARGUMENT,
-        "the prompt is not valid UTF-8");
-    return FALSE;
-  }
-  return TRUE;
+  return check_prompt (cfg->prompt, error);
 }
 
 static void
@@ -602,11 +609,8 @@ la_session_set_prompt (LaSession * s, const gchar * prompt, GError ** error)
   g_return_val_if_fail (s != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (prompt && !g_utf8_validate (prompt, -1, NULL)) {
-    g_set_error (error, LA_ERROR, LA_ERROR_INVALID_ARGUMENT,
-        "the prompt is not valid UTF-8");
+  if (!check_prompt (prompt, error))
     return FALSE;
-  }
 
   LA_SESSION_LOCK (s);
   g_free (s->prompt);

@@ -23,14 +23,13 @@
 #include <gst/video/video.h>
 
 #include "liveavatar.h"
+#include "check-util.h"
 
 #define W 64
 #define H 64
 #define SPF LA_SAMPLES_PER_FRAME
 #define SPB LA_SAMPLES_PER_BLOCK
 #define FPB LA_FRAMES_PER_BLOCK
-#define AUDIO_CAPS "audio/x-raw, format=F32LE, rate=16000, channels=1, " \
-    "layout=interleaved"
 
 /* ---- the test model's picture, from its rules ---- */
 
@@ -157,25 +156,6 @@ check_picture (GstVideoFrame * frame, guint64 index, gdouble rms)
     }
   }
   g_free (rgb);
-}
-
-/* reads the index bits in the corner: the cell centre's red (or luma) */
-static guint64
-decode_index (GstVideoFrame * frame)
-{
-  guint64 index = 0;
-  gint i;
-
-  for (i = 0; i < 32; i++) {
-    gint x = 4 * (i % 16) + 2, y = 4 * (i / 16) + 2;
-    guint8 *p = GST_VIDEO_FRAME_COMP_DATA (frame, 0) +
-        y * GST_VIDEO_FRAME_COMP_STRIDE (frame, 0) +
-        x * GST_VIDEO_FRAME_COMP_PSTRIDE (frame, 0);
-
-    if (*p >= 128)
-      index |= G_GUINT64_CONSTANT (1) << i;
-  }
-  return index;
 }
 
 /* rows of mouth colour under the face centre */
@@ -386,30 +366,6 @@ assert_no_frame (GstHarness * h)
   if (buf != NULL)
     fail ("unexpected frame at %" GST_TIME_FORMAT,
         GST_TIME_ARGS (GST_BUFFER_PTS (buf)));
-}
-
-/* Waits for the next EOS downstream and returns it; @saw_caps: whether a
- * CAPS event came before it. No frame may follow what was pulled already. */
-static GstEvent *
-wait_eos (GstHarness * h, gboolean * saw_caps)
-{
-  GstEvent *event;
-  GstBuffer *buf;
-
-  while ((event = gst_harness_pull_event (h)) != NULL) {
-    if (GST_EVENT_TYPE (event) == GST_EVENT_EOS)
-      break;
-    if (saw_caps != NULL && GST_EVENT_TYPE (event) == GST_EVENT_CAPS)
-      *saw_caps = TRUE;
-    gst_event_unref (event);
-  }
-  fail_unless (event != NULL, "no EOS");
-  /* frames go out before EOS: any left now is one too many */
-  buf = gst_harness_try_pull (h);
-  if (buf != NULL)
-    fail ("frame %" G_GUINT64_FORMAT " after the last",
-        GST_BUFFER_OFFSET (buf));
-  return event;
 }
 
 /* sends EOS, then pulls and checks frames [first, first + count) and EOS */
@@ -731,24 +687,6 @@ GST_START_TEST (test_flush_mid_block)
 }
 
 GST_END_TEST;
-
-typedef struct
-{
-  GstHarness *h;
-  GstBuffer *buf;
-  GstFlowReturn ret;
-  gint done;
-} PushJob;
-
-static gpointer
-push_job (gpointer data)
-{
-  PushJob *job = data;
-
-  job->ret = gst_harness_push (job->h, job->buf);
-  g_atomic_int_set (&job->done, 1);
-  return NULL;
-}
 
 static GstPadProbeReturn
 count_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
@@ -1287,25 +1225,6 @@ GST_END_TEST;
 
 /* ---- latency ---- */
 
-static GstClockTime
-engine_lookahead (void)
-{
-  LaEngineConfig cfg;
-  LaEngine *engine;
-  GError *err = NULL;
-  GstClockTime lookahead;
-
-  la_engine_config_init (&cfg);
-  cfg.model = LA_MODEL_TEST;
-  cfg.width = W;
-  cfg.height = H;
-  engine = la_engine_new (&cfg, &err);
-  fail_unless (engine != NULL, "%s", err ? err->message : "?");
-  lookahead = samples_time (la_engine_get_lookahead_samples (engine));
-  la_engine_free (engine);
-  return lookahead;
-}
-
 static GstPadProbeReturn
 upstream_max_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
 {
@@ -1335,7 +1254,8 @@ GST_START_TEST (test_latency)
 {
   const GstClockTime upstream = 100 * GST_MSECOND;
   const GstClockTime block = samples_time (SPB), frame = frame_time (1);
-  GstClockTime lookahead = engine_lookahead (), ours, min, max, upstream_max;
+  GstClockTime lookahead = samples_time (test_model_lookahead (W, H));
+  GstClockTime ours, min, max, upstream_max;
   GstBus *bus;
   GstHarness *h = new_harness (&bus, NULL);
   GstPad *sink = gst_element_get_static_pad (h->element, "sink");

@@ -26,6 +26,7 @@
 #include <gst/video/video.h>
 
 #include "liveavatar.h"
+#include "check-util.h"
 
 #define W 64
 #define H 64
@@ -35,8 +36,6 @@
 #define BLOCK_TIME (480 * GST_MSECOND)
 #define DEFAULT_TOLERANCE (40 * GST_MSECOND)
 #define HOLD_TIME (960 * GST_MSECOND)
-#define AUDIO_CAPS "audio/x-raw, format=F32LE, rate=16000, channels=1, " \
-    "layout=interleaved"
 #define TIMELINE_SAMPLES (RATE * 4)
 
 /* ---- the test model's picture, from its description ---- */
@@ -88,21 +87,6 @@ plane0_at (GstVideoFrame * frame, gint x, gint y)
 
   return data[y * GST_VIDEO_FRAME_PLANE_STRIDE (frame, 0) +
       x * GST_VIDEO_FRAME_COMP_PSTRIDE (frame, 0)];
-}
-
-static guint64
-decode_index (GstVideoFrame * frame)
-{
-  guint64 index = 0;
-  guint i;
-
-  for (i = 0; i < 32; i++) {
-    guint8 v = plane0_at (frame, 4 * (i % 16) + 2, 4 * (i / 16) + 2);
-
-    if (v >= 128)
-      index |= G_GUINT64_CONSTANT (1) << i;
-  }
-  return index;
 }
 
 static gboolean
@@ -213,30 +197,11 @@ push_audio (GstHarness * h, GstClockTime start, GstClockTime duration,
 
 /* ---- elements ---- */
 
-static guint
-test_model_lookahead (void)
-{
-  LaEngineConfig cfg;
-  LaEngine *engine;
-  guint lookahead;
-
-  la_engine_config_init (&cfg);
-  cfg.model = LA_MODEL_TEST;
-  cfg.backend = LA_BACKEND_CPU;
-  cfg.width = W;
-  cfg.height = H;
-  engine = la_engine_new (&cfg, NULL);
-  fail_unless (engine != NULL);
-  lookahead = la_engine_get_lookahead_samples (engine);
-  la_engine_free (engine);
-  return lookahead;
-}
-
 /* The time a frame's audio is awaited with the default settings. */
 static GstClockTime
 default_audio_wait (void)
 {
-  return BLOCK_TIME + gst_util_uint64_scale (test_model_lookahead (),
+  return BLOCK_TIME + gst_util_uint64_scale (test_model_lookahead (W, H),
       GST_SECOND, RATE) + DEFAULT_TOLERANCE;
 }
 
@@ -322,6 +287,28 @@ crank_frame (GstHarness * h, guint64 n, GstClockTime wait)
   return buf;
 }
 
+/* Cranks frames [@first, @end) out as crank_frame () does and checks their
+ * pictures: the mouth as @timeline says, closed when it is NULL. */
+static void
+crank_frames (GstHarness * h, guint64 first, guint64 end, GstClockTime wait,
+    const gfloat * timeline)
+{
+  guint64 n;
+
+  for (n = first; n < end; n++) {
+    GstBuffer *buf = crank_frame (h, n, wait);
+
+    check_picture (buf, n, timeline ? expected_mouth (timeline, n) : 0);
+    gst_buffer_unref (buf);
+  }
+}
+
+static void
+set_state (GstElement * element, GstState state)
+{
+  fail_if (gst_element_set_state (element, state) == GST_STATE_CHANGE_FAILURE);
+}
+
 static GstClockTime
 query_latency (GstHarness * h, GstClockTime * max)
 {
@@ -342,7 +329,6 @@ GST_START_TEST (test_idle_frames)
 {
   GstElement *src = new_src (FALSE);
   GstHarness *h;
-  GstEvent *event;
   guint64 n;
 
   g_object_set (src, "num-buffers", 30, NULL);
@@ -359,14 +345,7 @@ GST_START_TEST (test_idle_frames)
   }
 
   /* num-buffers ends the stream */
-  while ((event = gst_harness_pull_event (h)) != NULL) {
-    GstEventType type = GST_EVENT_TYPE (event);
-
-    gst_event_unref (event);
-    if (type == GST_EVENT_EOS)
-      break;
-  }
-  fail_unless (event != NULL, "no EOS after num-buffers");
+  gst_event_unref (wait_eos (h, NULL));
   fail_unless_equals_int (gst_harness_buffers_in_queue (h), 0);
 
   gst_harness_teardown (h);
@@ -425,15 +404,9 @@ GST_START_TEST (test_live_idle_on_clock)
 {
   GstClockTime wait = default_audio_wait ();
   GstHarness *h = new_harness (new_src (TRUE), FALSE);
-  guint64 n;
 
   /* no audio pad: silence, one frame per 40 ms of clock, never stalling */
-  for (n = 0; n < 3 * FRAMES_PER_BLOCK; n++) {
-    GstBuffer *buf = crank_frame (h, n, wait);
-
-    check_picture (buf, n, 0);
-    gst_buffer_unref (buf);
-  }
+  crank_frames (h, 0, 3 * FRAMES_PER_BLOCK, wait, NULL);
   fail_unless_equals_int (gst_harness_buffers_in_queue (h), 0);
 
   gst_harness_teardown (h);
@@ -446,18 +419,12 @@ GST_START_TEST (test_live_audio_mouth)
   GstClockTime wait = default_audio_wait ();
   GstHarness *h = new_harness (new_src (TRUE), TRUE);
   gfloat *timeline = g_new0 (gfloat, TIMELINE_SAMPLES);
-  guint64 n;
 
   /* 10 ms buffers in block 0, then 40 ms buffers in block 1 */
   push_audio (h, 200 * GST_MSECOND, 100 * GST_MSECOND, 160, 0.125f, timeline);
   push_audio (h, 520 * GST_MSECOND, 80 * GST_MSECOND, 640, 0.25f, timeline);
 
-  for (n = 0; n < 3 * FRAMES_PER_BLOCK; n++) {
-    GstBuffer *buf = crank_frame (h, n, wait);
-
-    check_picture (buf, n, expected_mouth (timeline, n));
-    gst_buffer_unref (buf);
-  }
+  crank_frames (h, 0, 3 * FRAMES_PER_BLOCK, wait, timeline);
   /* the ranges pushed do open the mouth, by the published formula */
   fail_unless_equals_int (expected_mouth (timeline, 5), 5);
   fail_unless_equals_int (expected_mouth (timeline, 7), 4);
@@ -475,24 +442,16 @@ GST_START_TEST (test_live_late_audio)
   GstClockTime wait = default_audio_wait ();
   GstHarness *h = new_harness (new_src (TRUE), TRUE);
   gfloat *timeline = g_new0 (gfloat, TIMELINE_SAMPLES);
-  GstBuffer *buf;
-  guint64 n;
 
   /* nothing comes for block 0: at its deadline it is silence */
-  buf = crank_frame (h, 0, wait);
-  check_picture (buf, 0, 0);
-  gst_buffer_unref (buf);
+  crank_frames (h, 0, 1, wait, NULL);
 
   /* its audio now is too late and dropped, not shifted into block 1; the
    * audio that follows it on time is heard where it belongs */
   push_audio (h, 100 * GST_MSECOND, 300 * GST_MSECOND, 320, 0.25f, NULL);
   push_audio (h, 600 * GST_MSECOND, 80 * GST_MSECOND, 320, 0.25f, timeline);
 
-  for (n = 1; n < 2 * FRAMES_PER_BLOCK; n++) {
-    buf = crank_frame (h, n, wait);
-    check_picture (buf, n, expected_mouth (timeline, n));
-    gst_buffer_unref (buf);
-  }
+  crank_frames (h, 1, 2 * FRAMES_PER_BLOCK, wait, timeline);
   fail_unless_equals_int (expected_mouth (timeline, 15), face_radius () / 2);
   /* no frame more than the clock asked for */
   fail_unless_equals_int (gst_harness_buffers_in_queue (h), 0);
@@ -510,14 +469,12 @@ GST_START_TEST (test_live_audio_flush)
   gfloat *timeline = g_new0 (gfloat, TIMELINE_SAMPLES);
   GstBuffer *buf;
   GstSegment segment;
-  guint64 n;
 
   buf = crank_frame (h, 0, wait);
   gst_buffer_unref (buf);
 
   /* paused, a live source holds the audio that comes ... */
-  fail_if (gst_element_set_state (h->element, GST_STATE_PAUSED) ==
-      GST_STATE_CHANGE_FAILURE);
+  set_state (h->element, GST_STATE_PAUSED);
   push_audio (h, 600 * GST_MSECOND, 80 * GST_MSECOND, 640, 0.25f, NULL);
 
   /* ... and a flush on the audio pad drops it */
@@ -527,14 +484,9 @@ GST_START_TEST (test_live_audio_flush)
   fail_unless (gst_harness_push_event (h, gst_event_new_segment (&segment)));
   /* audio after the flush is heard */
   push_audio (h, 800 * GST_MSECOND, 40 * GST_MSECOND, 640, 0.25f, timeline);
-  fail_if (gst_element_set_state (h->element, GST_STATE_PLAYING) ==
-      GST_STATE_CHANGE_FAILURE);
+  set_state (h->element, GST_STATE_PLAYING);
 
-  for (n = 1; n < 2 * FRAMES_PER_BLOCK; n++) {
-    buf = crank_frame (h, n, wait);
-    check_picture (buf, n, expected_mouth (timeline, n));
-    gst_buffer_unref (buf);
-  }
+  crank_frames (h, 1, 2 * FRAMES_PER_BLOCK, wait, timeline);
   fail_unless_equals_int (expected_mouth (timeline, 15), 0);
   fail_unless_equals_int (expected_mouth (timeline, 20), face_radius () / 2);
 
@@ -544,24 +496,6 @@ GST_START_TEST (test_live_audio_flush)
 
 GST_END_TEST;
 
-typedef struct
-{
-  GstHarness *h;
-  GstBuffer *buf;
-  GstFlowReturn ret;
-  gint done;
-} PushJob;
-
-static gpointer
-push_in_thread (gpointer data)
-{
-  PushJob *job = data;
-
-  job->ret = gst_harness_push (job->h, job->buf);
-  g_atomic_int_set (&job->done, 1);
-  return NULL;
-}
-
 GST_START_TEST (test_live_audio_hold)
 {
   GstClockTime wait = default_audio_wait ();
@@ -570,30 +504,23 @@ GST_START_TEST (test_live_audio_hold)
   PushJob job = { h, NULL, GST_FLOW_ERROR, 0 };
   GThread *thread;
   GstBuffer *buf;
-  guint64 n;
 
   buf = crank_frame (h, 0, wait);
   gst_buffer_unref (buf);
 
   /* paused, the element holds 0.96 s of audio ... */
-  fail_if (gst_element_set_state (h->element, GST_STATE_PAUSED) ==
-      GST_STATE_CHANGE_FAILURE);
+  set_state (h->element, GST_STATE_PAUSED);
   push_audio (h, 480 * GST_MSECOND, 960 * GST_MSECOND, 1280, 0.25f, timeline);
 
   /* ... and no more: the next buffer waits */
   job.buf = make_audio (1440 * GST_MSECOND, 1280, 0.25f, timeline);
-  thread = g_thread_new ("pusher", push_in_thread, &job);
+  thread = g_thread_new ("pusher", push_job, &job);
   g_usleep (50 * 1000);
   fail_if (g_atomic_int_get (&job.done), "audio beyond the hold was taken");
 
   /* playing, all of it is heard where it belongs */
-  fail_if (gst_element_set_state (h->element, GST_STATE_PLAYING) ==
-      GST_STATE_CHANGE_FAILURE);
-  for (n = 1; n < 4 * FRAMES_PER_BLOCK; n++) {
-    buf = crank_frame (h, n, wait);
-    check_picture (buf, n, expected_mouth (timeline, n));
-    gst_buffer_unref (buf);
-  }
+  set_state (h->element, GST_STATE_PLAYING);
+  crank_frames (h, 1, 4 * FRAMES_PER_BLOCK, wait, timeline);
   g_thread_join (thread);
   fail_unless_equals_int (job.ret, GST_FLOW_OK);
   fail_unless_equals_int (expected_mouth (timeline, 12), face_radius () / 2);
@@ -629,7 +556,8 @@ GST_START_TEST (test_latency)
 
   gst_element_set_bus (src, bus);
   h = new_harness (src, TRUE);
-  lookahead = gst_util_uint64_scale (test_model_lookahead (), GST_SECOND, RATE);
+  lookahead = gst_util_uint64_scale (test_model_lookahead (W, H), GST_SECOND,
+      RATE);
 
   /* nothing measured yet: block + look-ahead + tolerance */
   min = query_latency (h, &max);
@@ -686,7 +614,6 @@ GST_START_TEST (test_nonlive_audio)
   GstElement *src = new_src (FALSE);
   gfloat *timeline = g_new0 (gfloat, TIMELINE_SAMPLES);
   GstHarness *h;
-  GstEvent *event;
   guint64 n;
 
   g_object_set (src, "num-buffers", 36, NULL);
@@ -714,14 +641,8 @@ GST_START_TEST (test_nonlive_audio)
   fail_unless_equals_int (expected_mouth (timeline, 10), 3);
   fail_unless_equals_int (expected_mouth (timeline, 25), 0);
 
-  while ((event = gst_harness_pull_event (h)) != NULL) {
-    GstEventType type = GST_EVENT_TYPE (event);
-
-    gst_event_unref (event);
-    if (type == GST_EVENT_EOS)
-      break;
-  }
-  fail_unless (event != NULL, "no EOS after num-buffers");
+  /* num-buffers ends the stream */
+  gst_event_unref (wait_eos (h, NULL));
 
   gst_harness_teardown (h);
   g_free (timeline);
@@ -815,10 +736,10 @@ cycle_states (GstElement * src, guint cycles, GstState low, GstState high)
   guint i;
 
   for (i = 0; i < cycles; i++) {
-    fail_if (gst_element_set_state (src, high) == GST_STATE_CHANGE_FAILURE);
+    set_state (src, high);
     if (i % 3 == 0)
       g_usleep (2000);          /* let create () reach its waits */
-    fail_if (gst_element_set_state (src, low) == GST_STATE_CHANGE_FAILURE);
+    set_state (src, low);
   }
 }
 
@@ -892,7 +813,6 @@ GST_START_TEST (test_engine_error)
   GstBus *bus = gst_bus_new ();
   GstHarness *h;
   GstBuffer *buf;
-  GstEvent *event;
   GstMessage *msg;
   GstMapInfo map;
   GError *err = NULL;
@@ -908,14 +828,7 @@ GST_START_TEST (test_engine_error)
 
   /* block 0 completes at its deadline, and fails */
   fail_unless (gst_harness_crank_single_clock_wait (h));
-  while ((event = gst_harness_pull_event (h)) != NULL) {
-    GstEventType type = GST_EVENT_TYPE (event);
-
-    gst_event_unref (event);
-    if (type == GST_EVENT_EOS)
-      break;
-  }
-  fail_unless (event != NULL, "no EOS after the error");
+  gst_event_unref (wait_eos (h, NULL));
   fail_unless_equals_int (gst_harness_buffers_in_queue (h), 0);
 
   msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);

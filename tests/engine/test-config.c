@@ -14,6 +14,7 @@
 
 #include "liveavatar.h"
 #include "cuda/la-cuda-device.h"
+#include "test-util.h"
 
 static void
 test_defaults (void)
@@ -46,16 +47,6 @@ test_defaults (void)
   g_assert_cmpuint (sc.queue_blocks, ==, 2);
 }
 
-static void
-test_config (LaEngineConfig * cfg)
-{
-  la_engine_config_init (cfg);
-  cfg->model = LA_MODEL_TEST;
-  cfg->backend = LA_BACKEND_CPU;
-  cfg->width = 64;
-  cfg->height = 64;
-}
-
 /* creates an engine from @cfg, expects @code and @message (exact) or,
  * with @message NULL, any message */
 static void
@@ -76,7 +67,7 @@ test_bad_values (void)
 {
   LaEngineConfig cfg;
 
-  test_config (&cfg);
+  test_engine_config_init (&cfg);
   cfg.width = 100;
   expect_error (&cfg, LA_ERROR_INVALID_ARGUMENT,
       "width 100 is not a multiple of 16");
@@ -89,7 +80,7 @@ test_bad_values (void)
   cfg.width = -16;
   expect_error (&cfg, LA_ERROR_INVALID_ARGUMENT, NULL);
 
-  test_config (&cfg);
+  test_engine_config_init (&cfg);
   cfg.height = 72;
   expect_error (&cfg, LA_ERROR_INVALID_ARGUMENT,
       "height 72 is not a multiple of 16");
@@ -97,7 +88,7 @@ test_bad_values (void)
   expect_error (&cfg, LA_ERROR_INVALID_ARGUMENT,
       "height 0 is out of range (64 .. 4096)");
 
-  test_config (&cfg);
+  test_engine_config_init (&cfg);
   cfg.sample_steps = 0;
   expect_error (&cfg, LA_ERROR_INVALID_ARGUMENT,
       "sample-steps 0 is out of range (1 .. 8)");
@@ -105,19 +96,19 @@ test_bad_values (void)
   expect_error (&cfg, LA_ERROR_INVALID_ARGUMENT,
       "sample-steps 9 is out of range (1 .. 8)");
 
-  test_config (&cfg);
+  test_engine_config_init (&cfg);
   cfg.ulysses_size = 0;
   expect_error (&cfg, LA_ERROR_INVALID_ARGUMENT,
       "ulysses-size 0 is out of range (at least 1)");
 
-  test_config (&cfg);
+  test_engine_config_init (&cfg);
   cfg.dit_devices = "0,1,2";
   cfg.ulysses_size = 2;
   expect_error (&cfg, LA_ERROR_INVALID_ARGUMENT,
       "3 DiT devices cannot form Ulysses groups of 2: the number of "
       "dit-devices must be a multiple of ulysses-size");
 
-  test_config (&cfg);
+  test_engine_config_init (&cfg);
   cfg.dit_devices = "0,1,2,3";
   cfg.sample_steps = 2;
   expect_error (&cfg, LA_ERROR_INVALID_ARGUMENT,
@@ -128,7 +119,7 @@ test_bad_values (void)
   cfg.sample_steps = 4;
   expect_error (&cfg, LA_ERROR_INVALID_ARGUMENT, NULL);
 
-  test_config (&cfg);
+  test_engine_config_init (&cfg);
   cfg.dit_devices = "a,1";
   expect_error (&cfg, LA_ERROR_DEVICE,
       "dit-devices \"a,1\": \"a\" is not a device index (expected "
@@ -139,20 +130,20 @@ test_bad_values (void)
   cfg.dit_devices = NULL;
   expect_error (&cfg, LA_ERROR_DEVICE, NULL);
 
-  test_config (&cfg);
+  test_engine_config_init (&cfg);
   cfg.vae_device = 16;
   expect_error (&cfg, LA_ERROR_DEVICE,
       "vae-device 16 is out of range (-1 for the last DiT device, or 0 .. 15)");
   cfg.vae_device = -2;
   expect_error (&cfg, LA_ERROR_DEVICE, NULL);
 
-  test_config (&cfg);
+  test_engine_config_init (&cfg);
   cfg.backend = (LaBackendKind) 7;
   expect_error (&cfg, LA_ERROR_INVALID_ARGUMENT, "unknown backend 7");
-  test_config (&cfg);
+  test_engine_config_init (&cfg);
   cfg.model = (LaModelKind) 9;
   expect_error (&cfg, LA_ERROR_INVALID_ARGUMENT, "unknown model kind 9");
-  test_config (&cfg);
+  test_engine_config_init (&cfg);
   cfg.precision = (LaPrecision) 5;
   expect_error (&cfg, LA_ERROR_INVALID_ARGUMENT, "unknown precision 5");
 }
@@ -166,7 +157,7 @@ test_resolved_config (void)
   GError *err = NULL;
   LaEngine *e;
 
-  test_config (&cfg);
+  test_engine_config_init (&cfg);
   cfg.dit_devices = devices;
   cfg.ulysses_size = 2;
   cfg.model_path = "/nonexistent/but/unused/by/the/test/model";
@@ -187,7 +178,7 @@ test_resolved_config (void)
   la_engine_free (e);
 
   /* CPU devices are virtual: any index below the maximum */
-  test_config (&cfg);
+  test_engine_config_init (&cfg);
   cfg.dit_devices = "15,9";
   cfg.vae_device = 12;
   e = la_engine_new (&cfg, &err);
@@ -206,7 +197,7 @@ test_backends (void)
   LaEngine *e;
   gchar *msg;
 
-  test_config (&cfg);
+  test_engine_config_init (&cfg);
   cfg.backend = LA_BACKEND_CUDA;
   if (count < 0) {
     expect_error (&cfg, LA_ERROR_NOT_SUPPORTED,
@@ -234,7 +225,7 @@ test_backends (void)
     g_free (devices);
   }
 
-  test_config (&cfg);
+  test_engine_config_init (&cfg);
   cfg.backend = LA_BACKEND_AUTO;
   e = la_engine_new (&cfg, &err);
   g_assert_no_error (err);
@@ -256,7 +247,7 @@ test_model_path (void)
   missing = g_build_filename (dir, "missing", NULL);
   g_assert_true (g_file_set_contents (file, "x", 1, &err));
 
-  test_config (&cfg);
+  test_engine_config_init (&cfg);
   cfg.model = LA_MODEL_LIVEAVATAR;
   expect_error (&cfg, LA_ERROR_MODEL_NOT_FOUND,
       "model-path is not set: point it at the checkpoint folder "
@@ -306,7 +297,7 @@ test_session_config (void)
   GError *err = NULL;
   LaEngine *e;
 
-  test_config (&ec);
+  test_engine_config_init (&ec);
   e = la_engine_new (&ec, &err);
   g_assert_no_error (err);
 

@@ -111,6 +111,20 @@ pop_thread (gpointer data)
   return NULL;
 }
 
+/* Starts pushing @n_samples of @pcm in chunks of @chunk (over and over
+ * with @loop) from another thread. */
+static GThread *
+call_start_push (Call * c, LaSession * s, const gfloat * pcm,
+    gsize n_samples, gsize chunk, gboolean loop)
+{
+  call_init (c, s);
+  c->pcm = pcm;
+  c->n_samples = n_samples;
+  c->chunk = chunk;
+  c->loop = loop;
+  return g_thread_new ("pusher", push_thread, c);
+}
+
 /* Waits until the pusher in @c is held back: the first queue full and
  * the sample count still for a while. Returns the samples pushed. */
 static guint64
@@ -131,22 +145,6 @@ wait_held_back (LaSession * s, Call * c)
   }
 }
 
-static void
-pop_frames (LaSession * s, guint n)
-{
-  guint i;
-
-  for (i = 0; i < n; i++) {
-    LaFrame *frame = NULL;
-    GError *err = NULL;
-
-    g_assert_cmpint (la_session_pop_frame (s, &frame, WAIT_US, &err), ==,
-        LA_POP_FRAME);
-    g_assert_no_error (err);
-    la_frame_unref (frame);
-  }
-}
-
 /* after a flush, a new stream starts at frame 0 with exactly its own
  * pictures: nothing stale can hide in it */
 static void
@@ -154,11 +152,8 @@ check_fresh_stream (LaSession * s, guint salt)
 {
   const gsize n_samples = 7680 + 3000;
   gfloat *pcm = test_audio_new (n_samples, salt);
-  GPtrArray *frames = test_run_stream (s, pcm, n_samples, 1500);
 
-  test_check_sequence (frames, n_samples);
-  test_check_pictures (frames, pcm, n_samples);
-  g_ptr_array_unref (frames);
+  test_check_stream (s, pcm, n_samples, 1500);
   g_free (pcm);
 }
 
@@ -173,7 +168,7 @@ test_flush_state (void)
   GError *err = NULL;
 
   g_assert_true (la_session_push_audio (s, pcm, 7680 + 100, &err));
-  pop_frames (s, 12);
+  test_pop_frames (s, 12, NULL);
   la_session_get_stats (s, &stats);
   g_assert_cmpuint (stats.samples_pushed, ==, 7780);
   g_assert_cmpuint (stats.frames_out, ==, 12);
@@ -214,7 +209,7 @@ test_flush_wakes_pop (void)
 
   /* one block out, half of the next one in: pop waits for the rest */
   g_assert_true (la_session_push_audio (s, pcm, 7680 + 3840, &err));
-  pop_frames (s, 12);
+  test_pop_frames (s, 12, NULL);
   call_init (&c, s);
   t = g_thread_new ("popper", pop_thread, &c);
   g_assert_false (call_wait (&c, BLOCKED_US));
@@ -245,11 +240,7 @@ test_flush_wakes_push (void)
   Call c;
 
   /* nobody pops: the push stops when the stages are full */
-  call_init (&c, s);
-  c.pcm = pcm;
-  c.n_samples = n_samples;
-  c.chunk = n_samples;
-  t = g_thread_new ("pusher", push_thread, &c);
+  t = call_start_push (&c, s, pcm, n_samples, n_samples, FALSE);
   g_assert_cmpuint (wait_held_back (s, &c), <, n_samples);
 
   la_session_set_flushing (s, TRUE);
@@ -281,11 +272,7 @@ test_back_pressure (void)
   GThread *t;
   Call c;
 
-  call_init (&c, s);
-  c.pcm = pcm;
-  c.n_samples = n_samples;
-  c.chunk = 7680;
-  t = g_thread_new ("pusher", push_thread, &c);
+  t = call_start_push (&c, s, pcm, n_samples, 7680, FALSE);
 
   /* held back: with one block per queue (3 stage inputs, 12 output
    * frames), 3 stages and the pusher, fewer than 10 blocks are in */
@@ -335,15 +322,10 @@ test_flush_races (void)
     Call push, pop;
     GThread *pusher, *popper;
 
-    call_init (&push, s);
-    push.pcm = pcm;
-    push.n_samples = n_samples;
-    push.chunk = 441 + round * 97;
-    push.loop = TRUE;
+    /* odd rounds: the popper starts late, so the pusher is held back */
+    pusher = call_start_push (&push, s, pcm, n_samples, 441 + round * 97, TRUE);
     call_init (&pop, s);
     pop.loop = TRUE;
-    /* odd rounds: the popper starts late, so the pusher is held back */
-    pusher = g_thread_new ("pusher", push_thread, &push);
     if (round % 2)
       g_usleep (20000);
     popper = g_thread_new ("popper", pop_thread, &pop);

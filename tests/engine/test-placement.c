@@ -182,10 +182,7 @@ test_too_many_stages (void)
   GError *err = NULL;
   LaEngine *e;
 
-  la_engine_config_init (&cfg);
-  cfg.model = LA_MODEL_TEST;
-  cfg.backend = LA_BACKEND_CPU;
-  cfg.width = cfg.height = 64;
+  test_engine_config_init (&cfg);
   cfg.dit_devices = "0,1,2,3,4";
   g_assert_null (la_engine_new (&cfg, &err));
   g_assert_error (err, LA_ERROR, LA_ERROR_INVALID_ARGUMENT);

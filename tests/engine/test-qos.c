@@ -15,22 +15,6 @@
 #define WAIT_US (5 * G_USEC_PER_SEC)
 
 static void
-pop_n (LaSession * s, GPtrArray * into, guint n)
-{
-  guint i;
-
-  for (i = 0; i < n; i++) {
-    LaFrame *frame = NULL;
-    GError *err = NULL;
-
-    g_assert_cmpint (la_session_pop_frame (s, &frame, WAIT_US, &err), ==,
-        LA_POP_FRAME);
-    g_assert_no_error (err);
-    g_ptr_array_add (into, frame);
-  }
-}
-
-static void
 check_frame (LaFrame * f, guint64 index, guint flags, const gfloat * pcm,
     gsize n_pcm)
 {
@@ -99,10 +83,7 @@ test_skip_before_any_picture (void)
   /* a flush forgets the QoS position */
   la_session_set_flushing (s, TRUE);
   la_session_set_flushing (s, FALSE);
-  frames = test_run_stream (s, pcm, 7680, 7680);
-  test_check_sequence (frames, 7680);
-  test_check_pictures (frames, pcm, 7680);
-  g_ptr_array_unref (frames);
+  test_check_stream (s, pcm, 7680, 7680);
 
   la_session_free (s);
   la_engine_free (e);
@@ -126,7 +107,7 @@ test_skip_repeats_last_picture (void)
   guint i;
 
   g_assert_true (la_session_push_audio (s, pcm, 7680, &err));
-  pop_n (s, frames, 12);
+  test_pop_frames (s, 12, frames);
   last = g_ptr_array_index (frames, 11);
 
   /* blocks 1 and 2 and the short block 3 (frames 36, 37) are late */
@@ -196,7 +177,6 @@ test_fault (void)
     LaFrame *frame = NULL;
     GError *err = NULL;
     GThread *t;
-    GPtrArray *frames;
     guint64 next = 0;
     LaPopResult res;
 
@@ -236,10 +216,7 @@ test_fault (void)
 
     la_session_set_flushing (s, TRUE);
     la_session_set_flushing (s, FALSE);
-    frames = test_run_stream (s, pcm, 7680 + 640, 1280);
-    test_check_sequence (frames, 7680 + 640);
-    test_check_pictures (frames, pcm, 7680 + 640);
-    g_ptr_array_unref (frames);
+    test_check_stream (s, pcm, 7680 + 640, 1280);
 
     g_free (message);
     la_session_free (s);

@@ -59,11 +59,8 @@ test_exact_ceil (void)
 
   for (i = 0; i < G_N_ELEMENTS (sizes); i++) {
     LaSession *s = test_session_new (e, LA_PIXEL_FORMAT_RGB, 2);
-    GPtrArray *frames = test_run_stream (s, pcm, sizes[i], 640);
 
-    test_check_sequence (frames, sizes[i]);
-    test_check_pictures (frames, pcm, sizes[i]);
-    g_ptr_array_unref (frames);
+    test_check_stream (s, pcm, sizes[i], 640);
     la_session_free (s);
   }
   la_engine_free (e);

@@ -107,24 +107,20 @@ ref_frame_bytes (LaPixelFormat format, gint w, gint h, guint64 index,
 
   switch (format) {
     case LA_PIXEL_FORMAT_RGB:
-      *size = (gsize) w *h * 3;
+    case LA_PIXEL_FORMAT_RGBA:{
+      gint bpp = format == LA_PIXEL_FORMAT_RGBA ? 4 : 3;
+
+      *size = (gsize) w *h * bpp;
       out = g_malloc (*size);
       for (x = 0; x < w * h; x++) {
-        out[3 * x] = rgb[x].r;
-        out[3 * x + 1] = rgb[x].g;
-        out[3 * x + 2] = rgb[x].b;
+        out[bpp * x] = rgb[x].r;
+        out[bpp * x + 1] = rgb[x].g;
+        out[bpp * x + 2] = rgb[x].b;
+        if (bpp == 4)
+          out[bpp * x + 3] = 255;
       }
       break;
-    case LA_PIXEL_FORMAT_RGBA:
-      *size = (gsize) w *h * 4;
-      out = g_malloc (*size);
-      for (x = 0; x < w * h; x++) {
-        out[4 * x] = rgb[x].r;
-        out[4 * x + 1] = rgb[x].g;
-        out[4 * x + 2] = rgb[x].b;
-        out[4 * x + 3] = 255;
-      }
-      break;
+    }
     case LA_PIXEL_FORMAT_I420:{
       guint8 *u, *v;
 
@@ -232,7 +228,28 @@ test_check_pictures (GPtrArray * frames, const gfloat * pcm, gsize n_samples)
   }
 }
 
+void
+test_check_stream (LaSession * session, const gfloat * pcm, gsize n_samples,
+    gsize chunk)
+{
+  GPtrArray *frames = test_run_stream (session, pcm, n_samples, chunk);
+
+  test_check_sequence (frames, n_samples);
+  test_check_pictures (frames, pcm, n_samples);
+  g_ptr_array_unref (frames);
+}
+
 /* ---- engine and session */
+
+void
+test_engine_config_init (LaEngineConfig * cfg)
+{
+  la_engine_config_init (cfg);
+  cfg->model = LA_MODEL_TEST;
+  cfg->backend = LA_BACKEND_CPU;
+  cfg->width = 64;
+  cfg->height = 64;
+}
 
 LaEngine *
 test_engine_new (const gchar * dit_devices, gint ulysses_size,
@@ -242,9 +259,7 @@ test_engine_new (const gchar * dit_devices, gint ulysses_size,
   GError *err = NULL;
   LaEngine *engine;
 
-  la_engine_config_init (&cfg);
-  cfg.model = LA_MODEL_TEST;
-  cfg.backend = LA_BACKEND_CPU;
+  test_engine_config_init (&cfg);
   cfg.dit_devices = dit_devices;
   cfg.ulysses_size = ulysses_size;
   cfg.sample_steps = sample_steps;
@@ -329,6 +344,25 @@ test_pop_until_eos (LaSession * session)
     g_ptr_array_add (frames, frame);
   }
   return frames;
+}
+
+void
+test_pop_frames (LaSession * session, guint n, GPtrArray * into)
+{
+  guint i;
+
+  for (i = 0; i < n; i++) {
+    LaFrame *frame = NULL;
+    GError *err = NULL;
+
+    g_assert_cmpint (la_session_pop_frame (session, &frame,
+            5 * G_USEC_PER_SEC, &err), ==, LA_POP_FRAME);
+    g_assert_no_error (err);
+    if (into != NULL)
+      g_ptr_array_add (into, frame);
+    else
+      la_frame_unref (frame);
+  }
 }
 
 gboolean

@@ -55,7 +55,15 @@ void test_check_sequence (GPtrArray * frames, gsize n_samples);
 void test_check_pictures (GPtrArray * frames, const gfloat * pcm,
     gsize n_samples);
 
+/* runs @pcm through @session as test_run_stream () does and checks the
+ * whole output: test_check_sequence () and test_check_pictures () */
+void test_check_stream (LaSession * session, const gfloat * pcm,
+    gsize n_samples, gsize chunk);
+
 /* ---- engine and session */
+
+/* the test model on the CPU at 64x64, otherwise the defaults */
+void test_engine_config_init (LaEngineConfig * cfg);
 
 LaEngine *test_engine_new (const gchar * dit_devices, gint ulysses_size,
     gint sample_steps, gint width, gint height);
@@ -70,6 +78,10 @@ GPtrArray *test_run_stream (LaSession * session, const gfloat * pcm,
 
 /* Pops until EOS (5 s per frame at most) and returns the frames. */
 GPtrArray *test_pop_until_eos (LaSession * session);
+
+/* Pops @n frames (5 s each at most) into @into, or drops them when @into
+ * is NULL. */
+void test_pop_frames (LaSession * session, guint n, GPtrArray * into);
 
 /* Waits up to @timeout_us for @done to become TRUE under @lock/@cond. */
 gboolean test_wait_flag (GMutex * lock, GCond * cond, const gboolean * done,
