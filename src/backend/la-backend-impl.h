@@ -71,13 +71,25 @@ typedef struct
   /* in the order of the la_<op> () arguments; absent optional ones NULL:
    * linear x w bias | rms_norm x w | layer_norm_modulate x scale shift |
    * gelu_tanh x | rope_3d x pos | attention q k v | add, mul a b |
-   * gated_residual x gate r | euler_step x v | convert x */
+   * gated_residual x gate r | euler_step x v | convert x |
+   * conv3d x past w bias | channel_rms_norm x gamma bias |
+   * channel_affine x scale shift | silu x | upsample_nearest_2x x |
+   * transpose x | clamp x | conv1d x w bias | gelu_erf x |
+   * linear_mixed x w bias | attention_bias q k v bias |
+   * embedding table ids */
   const LaTensor *src[LA_OP_MAX_SRC];
   /* rms_norm, layer_norm_modulate: eps; rope_3d: theta;
-   * attention: scale (resolved, > 0); euler_step: dt */
+   * attention, attention_bias: scale (resolved, > 0); euler_step: dt;
+   * clamp: lo */
   gfloat          param;
   /* rows sharing one row of scale/shift/gate (R / G); 0 when unused */
   gint64          rows_per_group;
+  /* clamp: hi (param is lo) */
+  gfloat          param2;
+  /* conv3d: kernel, stride, padding */
+  LaConv3dParams  conv;
+  /* conv1d: stride, padding, groups */
+  LaConv1dParams  conv1d;
 } LaOpDesc;
 
 /* ------------------------------------------------------------------------

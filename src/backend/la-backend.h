@@ -214,12 +214,28 @@ typedef enum
   LA_OP_GATED_RESIDUAL,
   LA_OP_EULER_STEP,
   LA_OP_CONVERT,
+  /* the video VAE's ops (CPU only for now) */
+  LA_OP_CONV3D,
+  LA_OP_CHANNEL_RMS_NORM,
+  LA_OP_CHANNEL_AFFINE,
+  LA_OP_SILU,
+  LA_OP_UPSAMPLE_NEAREST_2X,
+  LA_OP_TRANSPOSE,
+  LA_OP_CLAMP,
+  /* the audio encoder's ops (CPU only for now) */
+  LA_OP_CONV1D,
+  LA_OP_GELU_ERF,
+  /* the text encoder's ops (CPU only for now) */
+  LA_OP_LINEAR_MIXED,
+  LA_OP_ATTENTION_BIAS,
+  LA_OP_EMBEDDING,
   LA_OP_COUNT
 } LaOp;
 
 const gchar    *la_op_name (LaOp op);
 /* Whether @backend runs @op on @dtype data (the dtype of the op's main
- * input x; for LA_OP_CONVERT, of either side). */
+ * input x; for LA_OP_CONVERT, of either side; for LA_OP_LINEAR_MIXED, of
+ * x; for LA_OP_EMBEDDING, of y). */
 gboolean        la_backend_supports_op (LaBackend * backend, LaOp op,
     LaDType dtype);
 
@@ -227,7 +243,10 @@ gboolean        la_backend_supports_op (LaBackend * backend, LaOp op,
  * x [..., K], w [N, K] (nn.Linear layout), bias [N] or NULL, y [..., N].
  * x and w share a dtype (F32, BF16, F16); y is that dtype or F32 (fp32
  * output from bf16 operands, for the residual stream); bias has y's dtype.
- * Accumulates in fp32. */
+ * Accumulates in fp32.
+ * Mixed (LA_OP_LINEAR_MIXED, ask for it with x's dtype): x, y and bias F32
+ * with w BF16 or F16, the weights kept in their storage type and widened
+ * as they are used. */
 gboolean        la_linear (LaBackend * backend, LaTensor * y,
     const LaTensor * x, const LaTensor * w, const LaTensor * bias,
     GError ** error);
@@ -294,6 +313,132 @@ gboolean        la_euler_step (LaBackend * backend, LaTensor * y,
  * count; rounding as la_f32_to_bf16 () and friends. */
 gboolean        la_convert (LaBackend * backend, LaTensor * y,
     const LaTensor * x, GError ** error);
+
+/* ------------------------------------------------------------------------
+ * Video VAE ops
+ *
+ * Pictures and feature maps are frame-major, [T, C, H, W]: a frame is
+ * contiguous, so a run of frames (a chunk, a causal history) is a view.
+ * Weights keep PyTorch's layout except that a conv's two spatial kernel
+ * dimensions are merged to fit LA_MAX_DIMS.
+ * ------------------------------------------------------------------------ */
+
+typedef struct
+{
+  gint            kernel[3];    /* kt, kh, kw */
+  gint            stride[3];    /* st, sh, sw */
+  gint            pad[4];       /* zero rows/columns: top, bottom, left, right */
+} LaConv3dParams;
+
+/* Causal 3D convolution (nn.Conv3d with no time padding) over the frames
+ * of @past followed by those of @x:
+ *   y[to, co] = bias[co] + sum_{ci, dt, dy, dx} w[co, ci, dt, dy * kw + dx]
+ *               * in[to * st + dt, ci, oy * sh + dy - top, ox * sw + dx - left]
+ * where in = concat (past, x) in time and spatial taps outside the picture
+ * read zero.
+ * x [T, Cin, H, W]; past [P, Cin, H, W] or NULL (P = 0): the frames just
+ * before x, oldest first (zeros at a stream's start give PyTorch's zero
+ * front padding); w [Cout, Cin, kt, kh * kw] (a Conv3d weight
+ * [Cout, Cin, kt, kh, kw], or a Conv2d weight with kt = 1); bias [Cout] or
+ * NULL; y [To, Cout, Ho, Wo] with To = (P + T - kt) / st + 1,
+ * Ho = (H + top + bottom - kh) / sh + 1, Wo likewise; all at least 1.
+ * A Conv2d applied per frame is kt = 1 with the frames in x. */
+gboolean        la_conv3d (LaBackend * backend, LaTensor * y,
+    const LaTensor * x, const LaTensor * past, const LaTensor * w,
+    const LaTensor * bias, const LaConv3dParams * params, GError ** error);
+
+/* y = x / max (||x||_2, 1e-12) * sqrt (C) * gamma + bias   over channels
+ * Wan VAE's RMS_norm (F.normalize over the channel dimension). x, y
+ * [..., C, H, W] (3 or 4 dims, the channel dimension third from last),
+ * normalised at every pixel of every frame; gamma [C], bias [C] or NULL.
+ * In place allowed. */
+gboolean        la_channel_rms_norm (LaBackend * backend, LaTensor * y,
+    const LaTensor * x, const LaTensor * gamma, const LaTensor * bias,
+    GError ** error);
+
+/* y = x * scale[c] + shift[c]   per channel
+ * x, y [..., C, H, W] as la_channel_rms_norm (); scale, shift [C]. The
+ * latent normalisation (z * std + mean and its inverse). In place
+ * allowed. */
+gboolean        la_channel_affine (LaBackend * backend, LaTensor * y,
+    const LaTensor * x, const LaTensor * scale, const LaTensor * shift,
+    GError ** error);
+
+/* y = x / (1 + exp (-x))   nn.SiLU; any shape, in place allowed. */
+gboolean        la_silu (LaBackend * backend, LaTensor * y, const LaTensor * x,
+    GError ** error);
+
+/* y[..., i, j] = x[..., i / 2, j / 2]
+ * Nearest-neighbour 2x upsampling of the last two dimensions (also
+ * "nearest-exact": identical for a factor of 2). x [..., H, W],
+ * y [..., 2H, 2W]. */
+gboolean        la_upsample_nearest_2x (LaBackend * backend, LaTensor * y,
+    const LaTensor * x, GError ** error);
+
+/* y[b, n, m, s] = x[b, m, n, s]
+ * Swaps the middle two of four dimensions, moving blocks of S contiguous
+ * elements: x [B, M, N, S], y [B, N, M, S]. S = 1 transposes matrices;
+ * [C, T, H * W] <-> [T, C, H * W] switches channel-first and frame-major
+ * (view the tensors with the 4 dimensions you mean). */
+gboolean        la_transpose (LaBackend * backend, LaTensor * y,
+    const LaTensor * x, GError ** error);
+
+/* y = min (max (x, lo), hi); any shape, in place allowed. */
+gboolean        la_clamp (LaBackend * backend, LaTensor * y,
+    const LaTensor * x, gfloat lo, gfloat hi, GError ** error);
+
+/* ------------------------------------------------------------------------
+ * Audio encoder ops
+ *
+ * Sequences are time-major, [L, C]: a frame's channels are contiguous, as
+ * a linear's rows, so a convolution feeds a LayerNorm or a linear with no
+ * transpose in between.
+ * ------------------------------------------------------------------------ */
+
+typedef struct
+{
+  gint            stride;
+  gint            pad[2];       /* zero frames before and after the input */
+  gint            groups;       /* channels split into this many groups */
+} LaConv1dParams;
+
+/* nn.Conv1d over time, with groups and asymmetric zero padding:
+ *   y[t, co] = bias[co] + sum_{ci, k} w[co, ci, k]
+ *              * x[t * stride + k - pad[0], g * Cin / G + ci]
+ * with g = co / (Cout / G), ci < Cin / G, and taps outside the input
+ * reading zero. x [L, Cin]; w [Cout, Cin / G, K] (PyTorch's layout);
+ * bias [Cout] or NULL; y [Lo, Cout] with
+ * Lo = (L + pad[0] + pad[1] - K) / stride + 1 >= 1. Cin and Cout are
+ * multiples of G. */
+gboolean        la_conv1d (LaBackend * backend, LaTensor * y,
+    const LaTensor * x, const LaTensor * w, const LaTensor * bias,
+    const LaConv1dParams * params, GError ** error);
+
+/* y = 0.5 x (1 + erf (x / sqrt (2)))
+ * nn.GELU () (exact, approximate='none'); any shape, in place allowed. */
+gboolean        la_gelu_erf (LaBackend * backend, LaTensor * y,
+    const LaTensor * x, GError ** error);
+
+/* ------------------------------------------------------------------------
+ * Text encoder ops (umT5)
+ * ------------------------------------------------------------------------ */
+
+/* o = softmax (q k^T * scale + bias) v   per head
+ * la_attention () with an additive logit bias: T5's relative position
+ * bias, plus -inf on the keys a padding mask drops. q, o [Lq, H, D],
+ * k, v [Lk, H, D], or all with a leading batch B; bias [H, Lq, Lk], the
+ * same for every batch. scale <= 0 means 1 / sqrt (D) (T5 uses 1). A row
+ * whose logits are all -inf gives zeros. Accumulates in fp32. */
+gboolean        la_attention_bias (LaBackend * backend, LaTensor * o,
+    const LaTensor * q, const LaTensor * k, const LaTensor * v,
+    const LaTensor * bias, gfloat scale, GError ** error);
+
+/* y[i] = table[ids[i]]   nn.Embedding
+ * table [V, C] any float dtype (kept as stored: a bf16 vocabulary stays
+ * bf16), ids [L] I32, y [L, C] F32 or table's dtype. An id outside
+ * [0, V) gives a zero row: check ids on the host first to report them. */
+gboolean        la_embedding (LaBackend * backend, LaTensor * y,
+    const LaTensor * table, const LaTensor * ids, GError ** error);
 
 G_END_DECLS
 

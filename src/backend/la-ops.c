@@ -30,6 +30,18 @@ static const gchar *op_names[LA_OP_COUNT] = {
   [LA_OP_GATED_RESIDUAL] = "gated_residual",
   [LA_OP_EULER_STEP] = "euler_step",
   [LA_OP_CONVERT] = "convert",
+  [LA_OP_CONV3D] = "conv3d",
+  [LA_OP_CHANNEL_RMS_NORM] = "channel_rms_norm",
+  [LA_OP_CHANNEL_AFFINE] = "channel_affine",
+  [LA_OP_SILU] = "silu",
+  [LA_OP_UPSAMPLE_NEAREST_2X] = "upsample_nearest_2x",
+  [LA_OP_TRANSPOSE] = "transpose",
+  [LA_OP_CLAMP] = "clamp",
+  [LA_OP_CONV1D] = "conv1d",
+  [LA_OP_GELU_ERF] = "gelu_erf",
+  [LA_OP_LINEAR_MIXED] = "linear_mixed",
+  [LA_OP_ATTENTION_BIAS] = "attention_bias",
+  [LA_OP_EMBEDDING] = "embedding",
 };
 
 const gchar *
@@ -181,8 +193,13 @@ la_linear (LaBackend * backend, LaTensor * y, const LaTensor * x,
   if (!x || !w)
     return invalid (error, d.op, "x and w are required");
   if (!check_common (backend, &d, FALSE, error)
-      || !check_float_dtype (&d, x, error)
-      || !check_dtype (&d, w, x->dtype, "w", error))
+      || !check_float_dtype (&d, x, error))
+    return FALSE;
+  /* fp32 activations over weights kept in their narrow storage type */
+  if (x->dtype == LA_DTYPE_F32 && (w->dtype == LA_DTYPE_BF16
+          || w->dtype == LA_DTYPE_F16))
+    d.op = LA_OP_LINEAR_MIXED;
+  else if (!check_dtype (&d, w, x->dtype, "w", error))
     return FALSE;
   if (y->dtype != x->dtype && y->dtype != LA_DTYPE_F32)
     return invalid (error, d.op, "y is %s; it must be %s or f32",
@@ -422,4 +439,357 @@ la_convert (LaBackend * backend, LaTensor * y, const LaTensor * x,
   side = backend->iface->supports_op (backend, d.op, x->dtype) ?
       y->dtype : x->dtype;
   return dispatch (backend, &d, side, error);
+}
+
+/* ---- video VAE ops ---- */
+
+/* Output size of a convolution along one axis, or 0 when the kernel does
+ * not fit. */
+static gint64
+conv_out_size (gint64 in, gint64 pad, gint64 kernel, gint64 stride)
+{
+  if (in + pad < kernel)
+    return 0;
+  return (in + pad - kernel) / stride + 1;
+}
+
+gboolean
+la_conv3d (LaBackend * backend, LaTensor * y, const LaTensor * x,
+    const LaTensor * past, const LaTensor * w, const LaTensor * bias,
+    const LaConv3dParams * params, GError ** error)
+{
+  LaOpDesc d = { LA_OP_CONV3D, y, {x, past, w, bias} };
+  const gint *k, *st, *pad;
+  gint64 cin, cout, frames, to, ho, wo;
+  gint i;
+
+  if (!x || !w || !params)
+    return invalid (error, d.op, "x, w and params are required");
+  if (!check_common (backend, &d, FALSE, error)
+      || !check_float_dtype (&d, x, error)
+      || !check_dtype (&d, y, x->dtype, "y", error)
+      || !check_dtype (&d, w, x->dtype, "w", error))
+    return FALSE;
+  if (past && !check_dtype (&d, past, x->dtype, "past", error))
+    return FALSE;
+  if (bias && !check_dtype (&d, bias, x->dtype, "bias", error))
+    return FALSE;
+  k = params->kernel;
+  st = params->stride;
+  pad = params->pad;
+  for (i = 0; i < 3; i++)
+    if (k[i] < 1 || st[i] < 1)
+      return invalid (error, d.op, "kernel and stride must be >= 1");
+  for (i = 0; i < 4; i++)
+    if (pad[i] < 0 || pad[i] >= 1 << 16)
+      return invalid (error, d.op, "padding must be in [0, 65536)");
+  if (x->n_dims != 4 || y->n_dims != 4 || w->n_dims != 4)
+    return invalid (error, d.op, "x, y and w must have 4 dimensions "
+        "([T, C, H, W] and [Cout, Cin, kt, kh * kw])");
+  cin = x->ne[1];
+  cout = w->ne[0];
+  if (w->ne[1] != cin || w->ne[2] != k[0]
+      || w->ne[3] != (gint64) k[1] * k[2])
+    return invalid (error, d.op, "w must be [%" G_GINT64_FORMAT ", %"
+        G_GINT64_FORMAT ", %d, %d] for a %dx%dx%d kernel", cout, cin, k[0],
+        k[1] * k[2], k[0], k[1], k[2]);
+  if (bias && (bias->n_dims != 1 || bias->ne[0] != cout))
+    return invalid (error, d.op, "bias must be [%" G_GINT64_FORMAT "]", cout);
+  frames = x->ne[0];
+  if (past) {
+    if (past->n_dims != 4 || past->ne[1] != cin || past->ne[2] != x->ne[2]
+        || past->ne[3] != x->ne[3])
+      return invalid (error, d.op, "past must be [P, %" G_GINT64_FORMAT
+          ", %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT "] like x's frames",
+          cin, x->ne[2], x->ne[3]);
+    frames += past->ne[0];
+  }
+  to = conv_out_size (frames, 0, k[0], st[0]);
+  ho = conv_out_size (x->ne[2], pad[0] + pad[1], k[1], st[1]);
+  wo = conv_out_size (x->ne[3], pad[2] + pad[3], k[2], st[2]);
+  if (to == 0 || ho == 0 || wo == 0)
+    return invalid (error, d.op, "the kernel does not fit the input "
+        "(%" G_GINT64_FORMAT " frames, %" G_GINT64_FORMAT "x%"
+        G_GINT64_FORMAT " padded)", frames, x->ne[2] + pad[0] + pad[1],
+        x->ne[3] + pad[2] + pad[3]);
+  if (y->ne[0] != to || y->ne[1] != cout || y->ne[2] != ho || y->ne[3] != wo)
+    return invalid (error, d.op, "y must be [%" G_GINT64_FORMAT ", %"
+        G_GINT64_FORMAT ", %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT "]",
+        to, cout, ho, wo);
+  d.conv = *params;
+  return dispatch (backend, &d, x->dtype, error);
+}
+
+/* x [..., C, H, W] with per-channel [C] parameters */
+static gboolean
+check_channel_param (const LaOpDesc * d, const LaTensor * x,
+    const LaTensor * p, const gchar * what, GError ** error)
+{
+  gint64 c = x->ne[x->n_dims - 3];
+
+  if (!check_dtype (d, p, x->dtype, what, error))
+    return FALSE;
+  if (p->n_dims != 1 || p->ne[0] != c)
+    return invalid (error, d->op, "%s must be [%" G_GINT64_FORMAT "]", what, c);
+  return TRUE;
+}
+
+static gboolean
+check_channel_input (const LaOpDesc * d, const LaTensor * x,
+    const LaTensor * y, GError ** error)
+{
+  if (!check_float_dtype (d, x, error)
+      || !check_dtype (d, y, x->dtype, "y", error)
+      || !check_same_shape (d, y, x, "y vs x", error))
+    return FALSE;
+  if (x->n_dims != 3 && x->n_dims != 4)
+    return invalid (error, d->op, "x must be [C, H, W] or [T, C, H, W]");
+  return TRUE;
+}
+
+gboolean
+la_channel_rms_norm (LaBackend * backend, LaTensor * y, const LaTensor * x,
+    const LaTensor * gamma, const LaTensor * bias, GError ** error)
+{
+  LaOpDesc d = { LA_OP_CHANNEL_RMS_NORM, y, {x, gamma, bias} };
+
+  if (!x || !gamma)
+    return invalid (error, d.op, "x and gamma are required");
+  if (!check_common (backend, &d, TRUE, error)
+      || !check_channel_input (&d, x, y, error)
+      || !check_channel_param (&d, x, gamma, "gamma", error)
+      || (bias && !check_channel_param (&d, x, bias, "bias", error)))
+    return FALSE;
+  return dispatch (backend, &d, x->dtype, error);
+}
+
+gboolean
+la_channel_affine (LaBackend * backend, LaTensor * y, const LaTensor * x,
+    const LaTensor * scale, const LaTensor * shift, GError ** error)
+{
+  LaOpDesc d = { LA_OP_CHANNEL_AFFINE, y, {x, scale, shift} };
+
+  if (!x || !scale || !shift)
+    return invalid (error, d.op, "x, scale and shift are required");
+  if (!check_common (backend, &d, TRUE, error)
+      || !check_channel_input (&d, x, y, error)
+      || !check_channel_param (&d, x, scale, "scale", error)
+      || !check_channel_param (&d, x, shift, "shift", error))
+    return FALSE;
+  return dispatch (backend, &d, x->dtype, error);
+}
+
+gboolean
+la_silu (LaBackend * backend, LaTensor * y, const LaTensor * x, GError ** error)
+{
+  LaOpDesc d = { LA_OP_SILU, y, {x} };
+
+  if (!x)
+    return invalid (error, d.op, "x is required");
+  if (!check_common (backend, &d, TRUE, error)
+      || !check_float_dtype (&d, x, error)
+      || !check_dtype (&d, y, x->dtype, "y", error)
+      || !check_same_shape (&d, y, x, "y vs x", error))
+    return FALSE;
+  return dispatch (backend, &d, x->dtype, error);
+}
+
+gboolean
+la_upsample_nearest_2x (LaBackend * backend, LaTensor * y,
+    const LaTensor * x, GError ** error)
+{
+  LaOpDesc d = { LA_OP_UPSAMPLE_NEAREST_2X, y, {x} };
+  gint n, i;
+
+  if (!x)
+    return invalid (error, d.op, "x is required");
+  if (!check_common (backend, &d, FALSE, error)
+      || !check_float_dtype (&d, x, error)
+      || !check_dtype (&d, y, x->dtype, "y", error))
+    return FALSE;
+  n = x->n_dims;
+  if (n < 2 || y->n_dims != n)
+    return invalid (error, d.op, "x and y must be [..., H, W] alike");
+  for (i = 0; i < n; i++) {
+    gint64 want = i < n - 2 ? x->ne[i] : 2 * x->ne[i];
+
+    if (y->ne[i] != want)
+      return invalid (error, d.op, "y's dimension %d is %" G_GINT64_FORMAT
+          ", expected %" G_GINT64_FORMAT, i, y->ne[i], want);
+  }
+  return dispatch (backend, &d, x->dtype, error);
+}
+
+gboolean
+la_transpose (LaBackend * backend, LaTensor * y, const LaTensor * x,
+    GError ** error)
+{
+  LaOpDesc d = { LA_OP_TRANSPOSE, y, {x} };
+
+  if (!x)
+    return invalid (error, d.op, "x is required");
+  if (!check_common (backend, &d, FALSE, error)
+      || !check_float_dtype (&d, x, error)
+      || !check_dtype (&d, y, x->dtype, "y", error))
+    return FALSE;
+  if (x->n_dims != 4 || y->n_dims != 4)
+    return invalid (error, d.op, "x and y must have 4 dimensions");
+  if (y->ne[0] != x->ne[0] || y->ne[1] != x->ne[2] || y->ne[2] != x->ne[1]
+      || y->ne[3] != x->ne[3])
+    return invalid (error, d.op, "y must be [%" G_GINT64_FORMAT ", %"
+        G_GINT64_FORMAT ", %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT "]",
+        x->ne[0], x->ne[2], x->ne[1], x->ne[3]);
+  return dispatch (backend, &d, x->dtype, error);
+}
+
+gboolean
+la_clamp (LaBackend * backend, LaTensor * y, const LaTensor * x, gfloat lo,
+    gfloat hi, GError ** error)
+{
+  LaOpDesc d = { LA_OP_CLAMP, y, {x}, lo };
+
+  if (!x)
+    return invalid (error, d.op, "x is required");
+  if (!check_common (backend, &d, TRUE, error)
+      || !check_float_dtype (&d, x, error)
+      || !check_dtype (&d, y, x->dtype, "y", error)
+      || !check_same_shape (&d, y, x, "y vs x", error))
+    return FALSE;
+  if (!(lo <= hi))
+    return invalid (error, d.op, "lo must be <= hi (and neither NaN)");
+  d.param2 = hi;
+  return dispatch (backend, &d, x->dtype, error);
+}
+
+/* ---- audio encoder ops ---- */
+
+gboolean
+la_conv1d (LaBackend * backend, LaTensor * y, const LaTensor * x,
+    const LaTensor * w, const LaTensor * bias, const LaConv1dParams * params,
+    GError ** error)
+{
+  LaOpDesc d = { LA_OP_CONV1D, y, {x, w, bias} };
+  gint64 cin, cout, kernel, groups, lo;
+
+  if (!x || !w || !params)
+    return invalid (error, d.op, "x, w and params are required");
+  if (!check_common (backend, &d, FALSE, error)
+      || !check_float_dtype (&d, x, error)
+      || !check_dtype (&d, y, x->dtype, "y", error)
+      || !check_dtype (&d, w, x->dtype, "w", error))
+    return FALSE;
+  if (bias && !check_dtype (&d, bias, x->dtype, "bias", error))
+    return FALSE;
+  if (params->stride < 1 || params->groups < 1)
+    return invalid (error, d.op, "stride and groups must be >= 1");
+  if (params->pad[0] < 0 || params->pad[1] < 0 || params->pad[0] >= 1 << 16
+      || params->pad[1] >= 1 << 16)
+    return invalid (error, d.op, "padding must be in [0, 65536)");
+  if (x->n_dims != 2 || y->n_dims != 2 || w->n_dims != 3)
+    return invalid (error, d.op, "x and y must be [L, C], w [Cout, Cin / G, "
+        "K]");
+  cin = x->ne[1];
+  cout = w->ne[0];
+  kernel = w->ne[2];
+  groups = params->groups;
+  if (cin % groups != 0 || cout % groups != 0)
+    return invalid (error, d.op, "%" G_GINT64_FORMAT " input and %"
+        G_GINT64_FORMAT " output channels do not split into %"
+        G_GINT64_FORMAT " groups", cin, cout, groups);
+  if (w->ne[1] != cin / groups)
+    return invalid (error, d.op, "w must be [%" G_GINT64_FORMAT ", %"
+        G_GINT64_FORMAT ", K] for %" G_GINT64_FORMAT " input channels in %"
+        G_GINT64_FORMAT " groups", cout, cin / groups, cin, groups);
+  if (bias && (bias->n_dims != 1 || bias->ne[0] != cout))
+    return invalid (error, d.op, "bias must be [%" G_GINT64_FORMAT "]", cout);
+  lo = conv_out_size (x->ne[0], params->pad[0] + params->pad[1], kernel,
+      params->stride);
+  if (lo == 0)
+    return invalid (error, d.op, "the kernel (%" G_GINT64_FORMAT ") does "
+        "not fit %" G_GINT64_FORMAT " padded frames", kernel,
+        x->ne[0] + params->pad[0] + params->pad[1]);
+  if (y->ne[0] != lo || y->ne[1] != cout)
+    return invalid (error, d.op, "y must be [%" G_GINT64_FORMAT ", %"
+        G_GINT64_FORMAT "]", lo, cout);
+  d.conv1d = *params;
+  return dispatch (backend, &d, x->dtype, error);
+}
+
+gboolean
+la_gelu_erf (LaBackend * backend, LaTensor * y, const LaTensor * x,
+    GError ** error)
+{
+  LaOpDesc d = { LA_OP_GELU_ERF, y, {x} };
+
+  if (!x)
+    return invalid (error, d.op, "x is required");
+  if (!check_common (backend, &d, TRUE, error)
+      || !check_float_dtype (&d, x, error)
+      || !check_dtype (&d, y, x->dtype, "y", error)
+      || !check_same_shape (&d, y, x, "y vs x", error))
+    return FALSE;
+  return dispatch (backend, &d, x->dtype, error);
+}
+
+/* ---- text encoder ops ---- */
+
+gboolean
+la_attention_bias (LaBackend * backend, LaTensor * o, const LaTensor * q,
+    const LaTensor * k, const LaTensor * v, const LaTensor * bias,
+    gfloat scale, GError ** error)
+{
+  LaOpDesc d = { LA_OP_ATTENTION_BIAS, o, {q, k, v, bias} };
+  gint n;
+
+  if (!q || !k || !v || !bias)
+    return invalid (error, d.op, "q, k, v and bias are required");
+  if (!check_common (backend, &d, FALSE, error)
+      || !check_float_dtype (&d, q, error)
+      || !check_dtype (&d, k, q->dtype, "k", error)
+      || !check_dtype (&d, v, q->dtype, "v", error)
+      || !check_dtype (&d, o, q->dtype, "o", error)
+      || !check_dtype (&d, bias, q->dtype, "bias", error)
+      || !check_same_shape (&d, o, q, "o vs q", error)
+      || !check_same_shape (&d, v, k, "v vs k", error))
+    return FALSE;
+  n = q->n_dims;
+  if ((n != 3 && n != 4) || k->n_dims != n)
+    return invalid (error, d.op, "q, k, v must be [L, H, D] or [B, L, H, D]");
+  if (k->ne[n - 1] != q->ne[n - 1] || k->ne[n - 2] != q->ne[n - 2]
+      || (n == 4 && k->ne[0] != q->ne[0]))
+    return invalid (error, d.op, "k's batch, heads and head dim must be q's");
+  if (bias->n_dims != 3 || bias->ne[0] != q->ne[n - 2]
+      || bias->ne[1] != q->ne[n - 3] || bias->ne[2] != k->ne[n - 3])
+    return invalid (error, d.op, "bias must be [%" G_GINT64_FORMAT ", %"
+        G_GINT64_FORMAT ", %" G_GINT64_FORMAT "] (heads, Lq, Lk)",
+        q->ne[n - 2], q->ne[n - 3], k->ne[n - 3]);
+  if (!isfinite (scale))
+    return invalid (error, d.op, "scale is not finite");
+  d.param = scale > 0.0f ? scale : (gfloat) (1.0 / sqrt ((gdouble)
+          q->ne[n - 1]));
+  return dispatch (backend, &d, q->dtype, error);
+}
+
+gboolean
+la_embedding (LaBackend * backend, LaTensor * y, const LaTensor * table,
+    const LaTensor * ids, GError ** error)
+{
+  LaOpDesc d = { LA_OP_EMBEDDING, y, {table, ids} };
+
+  if (!table || !ids)
+    return invalid (error, d.op, "table and ids are required");
+  if (!check_common (backend, &d, FALSE, error)
+      || !check_dtype (&d, ids, LA_DTYPE_I32, "ids", error))
+    return FALSE;
+  if (table->dtype == LA_DTYPE_I32)
+    return invalid (error, d.op, "the table must have a float dtype");
+  if (y->dtype != LA_DTYPE_F32 && y->dtype != table->dtype)
+    return invalid (error, d.op, "y is %s; it must be %s or f32",
+        la_dtype_name (y->dtype), la_dtype_name (table->dtype));
+  if (table->n_dims != 2 || ids->n_dims != 1)
+    return invalid (error, d.op, "table must be [V, C] and ids [L]");
+  if (y->n_dims != 2 || y->ne[0] != ids->ne[0] || y->ne[1] != table->ne[1])
+    return invalid (error, d.op, "y must be [%" G_GINT64_FORMAT ", %"
+        G_GINT64_FORMAT "]", ids->ne[0], table->ne[1]);
+  return dispatch (backend, &d, y->dtype, error);
 }

@@ -157,6 +157,61 @@ cpu_compute_op (LaBackend * backend, const LaOpDesc * d, GError ** error)
       la_cpu_convert (y->data, y->dtype, x->data, x->dtype,
           la_tensor_nelements (x));
       break;
+    case LA_OP_CONV3D:
+      la_cpu_conv3d (F (y), CF (x), d->src[1] ? CF (d->src[1]) : NULL,
+          CF (d->src[2]), d->src[3] ? CF (d->src[3]) : NULL, x->ne[0],
+          d->src[1] ? d->src[1]->ne[0] : 0, x->ne[1], x->ne[2], x->ne[3],
+          y->ne[0], y->ne[1], y->ne[2], y->ne[3], &d->conv);
+      break;
+    case LA_OP_CHANNEL_RMS_NORM:
+    case LA_OP_CHANNEL_AFFINE:
+      n = x->n_dims;
+      if (d->op == LA_OP_CHANNEL_RMS_NORM)
+        la_cpu_channel_rms_norm (F (y), CF (x), CF (d->src[1]),
+            d->src[2] ? CF (d->src[2]) : NULL, n == 4 ? x->ne[0] : 1,
+            x->ne[n - 3], x->ne[n - 2] * x->ne[n - 1]);
+      else
+        la_cpu_channel_affine (F (y), CF (x), CF (d->src[1]), CF (d->src[2]),
+            n == 4 ? x->ne[0] : 1, x->ne[n - 3], x->ne[n - 2] * x->ne[n - 1]);
+      break;
+    case LA_OP_SILU:
+      la_cpu_silu (F (y), CF (x), la_tensor_nelements (x));
+      break;
+    case LA_OP_UPSAMPLE_NEAREST_2X:
+      n = x->n_dims;
+      la_cpu_upsample_nearest_2x (F (y), CF (x), la_tensor_nelements (x)
+          / (x->ne[n - 2] * x->ne[n - 1]), x->ne[n - 2], x->ne[n - 1]);
+      break;
+    case LA_OP_TRANSPOSE:
+      la_cpu_transpose (F (y), CF (x), x->ne[0], x->ne[1], x->ne[2], x->ne[3]);
+      break;
+    case LA_OP_CLAMP:
+      la_cpu_clamp (F (y), CF (x), la_tensor_nelements (x), d->param,
+          d->param2);
+      break;
+    case LA_OP_CONV1D:
+      la_cpu_conv1d (F (y), CF (x), CF (d->src[1]),
+          d->src[2] ? CF (d->src[2]) : NULL, x->ne[0], x->ne[1], y->ne[0],
+          y->ne[1], d->src[1]->ne[2], &d->conv1d);
+      break;
+    case LA_OP_GELU_ERF:
+      la_cpu_gelu_erf (F (y), CF (x), la_tensor_nelements (x));
+      break;
+    case LA_OP_LINEAR_MIXED:
+      la_cpu_linear_mixed (F (y), CF (x), d->src[1]->data, d->src[1]->dtype,
+          d->src[2] ? CF (d->src[2]) : NULL, la_tensor_nrows (x),
+          la_tensor_ncols (x), la_tensor_ncols (y));
+      break;
+    case LA_OP_ATTENTION_BIAS:
+      n = x->n_dims;
+      la_cpu_attention_bias (F (y), CF (x), CF (d->src[1]), CF (d->src[2]),
+          CF (d->src[3]), n == 4 ? x->ne[0] : 1, x->ne[n - 3],
+          d->src[1]->ne[n - 3], x->ne[n - 2], x->ne[n - 1], d->param);
+      break;
+    case LA_OP_EMBEDDING:
+      la_cpu_embedding (F (y), x->data, x->dtype, d->src[1]->data,
+          d->src[1]->ne[0], x->ne[0], x->ne[1]);
+      break;
     default:
       g_set_error (error, LA_ERROR, LA_ERROR_NOT_SUPPORTED,
           "%s: op %d unknown to the CPU backend", backend->device.name,

@@ -47,6 +47,47 @@ void            la_cpu_euler_step (gfloat * y, const gfloat * x,
 void            la_cpu_convert (gpointer y, LaDType y_dtype, gconstpointer x,
     LaDType x_dtype, gint64 n);
 
+/* video VAE ops */
+void            la_cpu_conv3d (gfloat * y, const gfloat * x,
+    const gfloat * past, const gfloat * w, const gfloat * bias, gint64 t,
+    gint64 p, gint64 cin, gint64 h, gint64 wd, gint64 to, gint64 cout,
+    gint64 ho, gint64 wo, const LaConv3dParams * params);
+void            la_cpu_channel_rms_norm (gfloat * y, const gfloat * x,
+    const gfloat * gamma, const gfloat * bias, gint64 n, gint64 c, gint64 s);
+void            la_cpu_channel_affine (gfloat * y, const gfloat * x,
+    const gfloat * scale, const gfloat * shift, gint64 n, gint64 c, gint64 s);
+void            la_cpu_silu (gfloat * y, const gfloat * x, gint64 n);
+void            la_cpu_upsample_nearest_2x (gfloat * y, const gfloat * x,
+    gint64 n, gint64 h, gint64 w);
+void            la_cpu_transpose (gfloat * y, const gfloat * x, gint64 b,
+    gint64 m, gint64 n, gint64 s);
+void            la_cpu_clamp (gfloat * y, const gfloat * x, gint64 n,
+    gfloat lo, gfloat hi);
+
+/* audio encoder ops */
+void            la_cpu_conv1d (gfloat * y, const gfloat * x,
+    const gfloat * w, const gfloat * bias, gint64 l, gint64 cin,
+    gint64 lo, gint64 cout, gint64 kernel, const LaConv1dParams * params);
+void            la_cpu_gelu_erf (gfloat * y, const gfloat * x, gint64 n);
+
+/* text encoder ops */
+void            la_cpu_linear_mixed (gfloat * y, const gfloat * x,
+    gconstpointer w, LaDType w_dtype, const gfloat * bias, gint64 rows,
+    gint64 in, gint64 out);
+void            la_cpu_attention_bias (gfloat * o, const gfloat * q,
+    const gfloat * k, const gfloat * v, const gfloat * bias, gint64 batch,
+    gint64 lq, gint64 lk, gint64 heads, gint64 head_dim, gfloat scale);
+void            la_cpu_embedding (gfloat * y, gconstpointer table,
+    LaDType table_dtype, const gint32 * ids, gint64 n, gint64 vocab,
+    gint64 dim);
+
+/* Runs fn (data, begin, end) over disjoint ranges covering [0, n), on
+ * several threads when @work (about the multiply-adds of all n items) is
+ * large enough to pay for starting them. */
+typedef void    (*LaCpuRangeFunc) (gpointer data, gint64 begin, gint64 end);
+void            la_cpu_parallel_for (gint64 n, gint64 work,
+    LaCpuRangeFunc fn, gpointer data);
+
 G_END_DECLS
 
 #endif /* __LA_CPU_OPS_H__ */

@@ -140,7 +140,9 @@ cuda_supports_op (LaBackend * backend, LaOp op, LaDType dtype)
     case LA_DTYPE_F32:
     case LA_DTYPE_BF16:
     case LA_DTYPE_F16:
-      return op < LA_OP_COUNT;
+      /* the ops after LA_OP_CONVERT (the video VAE's from LA_OP_CONV3D
+       * on, and later ones) have no kernels yet */
+      return op < LA_OP_CONV3D;
     case LA_DTYPE_FP8_E4M3:
       /* fp8 GEMMs come with the fp8 issue; storage conversion now */
       return op == LA_OP_CONVERT;

@@ -1,0 +1,49 @@
+/* liveavatar: test helpers for the video VAE (safetensors goldens)
+ * Copyright (C) 2026 liveavatar developers
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ *
+ * A minimal safetensors reader for the files make_goldens.py writes (F32
+ * and F8_E4M3 only), kept in the tests so that they do not depend on the
+ * checkpoint readers of src/io; it also counts how often each tensor was
+ * read, so a test can check that a model used every weight of a file.
+ */
+
+#ifndef __VAE_TEST_UTIL_H__
+#define __VAE_TEST_UTIL_H__
+
+#include "la-backend.h"
+
+G_BEGIN_DECLS
+
+typedef struct _VaeTestFile VaeTestFile;
+
+/* g_assert()s that the file exists and parses */
+VaeTestFile    *vae_test_file_open (const gchar * path);
+void            vae_test_file_free (VaeTestFile * file);
+
+/* LaVaeReadFunc: tensor @name as new fp32 data, if it has @ndim dims equal
+ * to @shape; NULL and LA_ERROR_MODEL_INVALID naming it otherwise */
+gfloat         *vae_test_file_read_f32 (VaeTestFile * file,
+    const gchar * name, gint ndim, const gint64 * shape, GError ** error);
+
+/* names never read, or read more than once (NULL when none; g_free) */
+gchar          *vae_test_file_misused (VaeTestFile * file);
+
+/* tensor @name (at most 4 dims) on @backend, as stored */
+LaTensor       *vae_test_file_tensor (VaeTestFile * file, LaBackend * backend,
+    const gchar * name);
+
+/* max |a - b| / max |b| over @n values */
+gdouble         vae_test_rel_error (const gfloat * a, const gfloat * b,
+    gsize n);
+
+/* a tensor's values on the host (g_free) */
+gfloat         *vae_test_download (const LaTensor * t);
+
+G_END_DECLS
+
+#endif /* __VAE_TEST_UTIL_H__ */
