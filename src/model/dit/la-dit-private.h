@@ -1,0 +1,78 @@
+/* liveavatar: the DiT's weights (private to src/model/dit)
+ * Copyright (C) 2026 liveavatar developers
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ *
+ * Members are named after the checkpoint's modules; all fp32 on the
+ * backend. Weightless layers (norm1, norm2, head.norm, the SiLU and GELU
+ * between linears) are noted where they sit.
+ */
+
+#ifndef __LA_DIT_PRIVATE_H__
+#define __LA_DIT_PRIVATE_H__
+
+#include "la-dit.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  LaTensor       *weight;       /* [out, in] */
+  LaTensor       *bias;         /* [out] */
+} LaDitLinear;
+
+typedef struct
+{
+  LaDitLinear     q, k, v, o;
+  LaTensor       *norm_q;       /* WanRMSNorm over dim: [dim] */
+  LaTensor       *norm_k;
+} LaDitAttention;
+
+typedef struct
+{
+  /* norm1: LayerNorm without affine */
+  LaDitAttention  self_attn;
+  LaTensor       *norm3_weight; /* LayerNorm with affine (cross_attn_norm) */
+  LaTensor       *norm3_bias;
+  LaDitAttention  cross_attn;
+  /* norm2: LayerNorm without affine */
+  LaDitLinear     ffn0;         /* ffn.1 is GELU (tanh) */
+  LaDitLinear     ffn2;
+  LaTensor       *modulation;   /* [6, dim] (the checkpoint's [1, 6, dim]) */
+} LaDitBlock;
+
+struct _LaDit
+{
+  LaBackend      *backend;
+  LaDitConfig     cfg;
+  /* Conv3d weights [dim, C, pt, ph * pw] */
+  LaTensor       *patch_weight;
+  LaTensor       *patch_bias;
+  LaTensor       *cond_bias;    /* cond_encoder.bias; NULL when cond_dim 0 */
+  LaTensor       *cond_mask;    /* trainable_cond_mask [3, dim] */
+  LaTensor       *cond_mask_row[2];     /* views of rows 0 and 1 */
+  LaDitLinear     text0;        /* text_embedding.1 is GELU (tanh) */
+  LaDitLinear     text2;
+  LaDitLinear     time0;        /* time_embedding.1 is SiLU */
+  LaDitLinear     time2;
+  LaDitLinear     time_proj;    /* time_projection.0 is SiLU */
+  LaDitBlock     *blocks;
+  LaDitLinear     head;         /* head.head; head.norm: LN without affine */
+  LaTensor       *head_modulation;      /* [2, dim] */
+  GPtrArray      *tensors;      /* every tensor and view, freed in reverse */
+};
+
+/* a new fp32 tensor on the DiT's backend, freed by the caller */
+LaTensor       *la_dit_tensor (LaDit * dit, gint n_dims, const gint64 * ne,
+    GError ** error);
+
+/* y = linear (x) */
+gboolean        la_dit_linear (LaDit * dit, LaTensor * y, const LaTensor * x,
+    const LaDitLinear * l, GError ** error);
+
+G_END_DECLS
+
+#endif /* __LA_DIT_PRIVATE_H__ */
