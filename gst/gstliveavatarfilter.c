@@ -15,8 +15,10 @@
  * second (Live Avatar on Wan2.2-S2V-14B, or a test pattern with model=test).
  * Put `audioconvert ! audioresample` in front of it: it takes only
  * F32LE, 16000 Hz, mono. The output size comes from the width and height
- * properties; the pixel format (RGB, RGBA or I420) is the first one
- * downstream accepts. Output in CUDA memory (`memory:CUDAMemory`) is not
+ * properties, or, with a reference image, from the picture's aspect with
+ * width x height as the area (see #GstLiveAvatarFilter:reference-image);
+ * the pixel format (RGB, RGBA or I420) is the first one downstream
+ * accepts. Output in CUDA memory (`memory:CUDAMemory`) is not
  * offered yet: frames are in system memory, wrapped without a copy.
  *
  * Exactly one frame leaves per 640 samples (40 ms) of audio. Frame n of a
@@ -73,6 +75,7 @@
 #include <gst/video/video.h>
 
 #include "liveavatar.h"
+#include "gstliveavatarimage.h"
 #include "gstliveavatarsettings.h"
 #include "gstliveavatarfilter.h"
 
@@ -169,10 +172,14 @@ struct _GstLiveAvatarFilter
   GstLiveAvatarSettings settings;
   gboolean engine_stale;        /* an engine property changed after loading */
 
+  /* reference-image changes while streaming (own lock) */
+  GstLiveAvatarImageChanger *changer;
+
   /* @lock, which guards all that follows */
   GMutex lock;
   GCond cond;
   LaEngine *engine;             /* NULL->READY to READY->NULL */
+  GstLiveAvatarImage *image;    /* the reference picture it was made for */
   GstClockTime lookahead;       /* the engine's audio look-ahead */
   GstFlowReturn srcresult;      /* the task's flow; FLUSHING while flushing */
   gboolean eos;                 /* EOS received: draining, refuse data */
@@ -321,6 +328,7 @@ gst_live_avatar_filter_init (GstLiveAvatarFilter * self)
   gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
 
   gst_live_avatar_settings_init (&self->settings);
+  self->changer = gst_live_avatar_image_changer_new (GST_ELEMENT (self));
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
   g_queue_init (&self->items);
@@ -350,8 +358,10 @@ gst_live_avatar_filter_finalize (GObject * object)
 
   g_queue_clear_full (&self->items,
       (GDestroyNotify) gst_live_avatar_filter_item_free);
-  g_clear_pointer (&self->session, la_session_free);
+  gst_live_avatar_free_session (self->changer, self->session);
+  gst_live_avatar_image_changer_free (self->changer);
   g_clear_pointer (&self->engine, la_engine_free);
+  g_clear_pointer (&self->image, gst_live_avatar_image_free);
   gst_clear_caps (&self->refused_caps);
   gst_live_avatar_settings_clear (&self->settings);
   g_cond_clear (&self->cond);
@@ -396,10 +406,14 @@ gst_live_avatar_filter_set_property (GObject * object, guint prop_id,
     case GST_LIVE_AVATAR_SET_DONE:
       if (prop_id == GST_LIVE_AVATAR_PROP_PROMPT) {
         gst_live_avatar_filter_apply_prompt (self);
-      } else if (prop_id != GST_LIVE_AVATAR_PROP_REFERENCE_IMAGE &&
-          prop_id != GST_LIVE_AVATAR_PROP_SEED) {
+      } else if (prop_id == GST_LIVE_AVATAR_PROP_REFERENCE_IMAGE) {
+        /* streaming: decoded aside, shown from the next clip; in READY:
+         * decoded again before PAUSED (gst_live_avatar_prepare) */
+        gst_live_avatar_image_changer_request (self->changer,
+            g_value_get_string (value));
+      } else if (prop_id != GST_LIVE_AVATAR_PROP_SEED) {
         /* set in READY, after the engine was loaded: reload it before
-         * PAUSED (reference image and seed are per session) */
+         * PAUSED (the seed is per session) */
         GST_OBJECT_LOCK (self);
         self->engine_stale = TRUE;
         GST_OBJECT_UNLOCK (self);
@@ -767,13 +781,9 @@ gst_live_avatar_filter_pixel_format (GstVideoFormat format)
 static gboolean
 gst_live_avatar_filter_sink_setcaps (GstLiveAvatarFilter * self, GstCaps * caps)
 {
-  GstLiveAvatarSettings *s = &self->settings;
-  LaSessionConfig cfg;
   LaSession *session;
   GstVideoInfo vinfo;
   GstCaps *outcaps;
-  GError *err = NULL;
-  gchar *reference_image, *prompt;
   gboolean have_session;
 
   if (!gst_live_avatar_filter_audio_caps_ok (caps))
@@ -793,18 +803,11 @@ gst_live_avatar_filter_sink_setcaps (GstLiveAvatarFilter * self, GstCaps * caps)
     goto bad_format;
   GST_DEBUG_OBJECT (self, "output caps %" GST_PTR_FORMAT, outcaps);
 
-  GST_OBJECT_LOCK (self);
-  gst_live_avatar_settings_to_session_config (s, &cfg);
-  cfg.reference_image = reference_image = g_strdup (s->reference_image);
-  cfg.prompt = prompt = g_strdup (s->prompt);
-  GST_OBJECT_UNLOCK (self);
-  cfg.format =
-      gst_live_avatar_filter_pixel_format (GST_VIDEO_INFO_FORMAT (&vinfo));
-
-  /* may take a while with a real model: no lock held */
-  session = la_session_new (self->engine, &cfg, &err);
-  g_free (reference_image);
-  g_free (prompt);
+  /* engine and picture stay from READY->PAUSED to PAUSED->READY, and the
+   * session takes long to start with a real model: no lock held */
+  session = gst_live_avatar_create_session (GST_ELEMENT (self),
+      &self->settings, self->engine, self->image, self->changer,
+      gst_live_avatar_filter_pixel_format (GST_VIDEO_INFO_FORMAT (&vinfo)));
   if (session == NULL)
     goto no_session;
 
@@ -846,9 +849,7 @@ bad_format:
   }
 no_session:
   {
-    gst_live_avatar_post_error (GST_ELEMENT (self), err,
-        "Could not start generating");
-    g_clear_error (&err);
+    /* the error was posted */
     gst_caps_unref (outcaps);
     return FALSE;
   }
@@ -1210,6 +1211,11 @@ gst_live_avatar_filter_loop (GstPad * pad)
     ret = GST_FLOW_EOS;
     goto out_stopped;
   }
+
+  /* before the frame, so the application hears it first; also when QoS
+   * drops the frame: the picture changes from its time all the same */
+  if (frame->flags & LA_FRAME_FLAG_NEW_REFERENCE)
+    gst_live_avatar_image_post_shown (GST_ELEMENT (self), pts, frame->index);
 
   if (!push) {
     la_frame_unref (frame);
@@ -1639,15 +1645,24 @@ gst_live_avatar_filter_src_activate_mode (GstPad * pad, GstObject * parent,
 
 /* ---- state ---- */
 
-/* Loads the engine from the current settings (NULL->READY, or READY->PAUSED
- * after an engine property changed). */
+/* Loads the engine and the reference picture from the current settings
+ * (NULL->READY), or again where they changed in READY (READY->PAUSED):
+ * an engine property reloads both, a new reference image is decoded and
+ * reloads the engine only when it asks for another output size. */
 static gboolean
 gst_live_avatar_filter_load_engine (GstLiveAvatarFilter * self)
 {
-  LaEngine *engine, *old;
+  LaEngine *before;
+  gboolean stale;
 
-  engine = gst_live_avatar_create_engine (GST_ELEMENT (self), &self->settings);
-  if (engine == NULL)
+  GST_OBJECT_LOCK (self);
+  stale = self->engine_stale;
+  GST_OBJECT_UNLOCK (self);
+
+  /* only this thread changes the engine */
+  before = self->engine;
+  if (!gst_live_avatar_prepare (GST_ELEMENT (self), &self->settings,
+          &self->lock, stale, &self->engine, &self->image))
     return FALSE;
 
   GST_OBJECT_LOCK (self);
@@ -1655,14 +1670,13 @@ gst_live_avatar_filter_load_engine (GstLiveAvatarFilter * self)
   GST_OBJECT_UNLOCK (self);
 
   GST_LIVE_AVATAR_FILTER_LOCK (self);
-  old = self->engine;
-  self->engine = engine;
-  self->lookahead = SAMPLES_TO_TIME (la_engine_get_lookahead_samples (engine));
-  self->latency = 0;
-  gst_live_avatar_filter_locked_update_latency (self);
+  if (self->engine != before) {
+    self->lookahead =
+        SAMPLES_TO_TIME (la_engine_get_lookahead_samples (self->engine));
+    self->latency = 0;
+    gst_live_avatar_filter_locked_update_latency (self);
+  }
   GST_LIVE_AVATAR_FILTER_UNLOCK (self);
-  if (old != NULL)
-    la_engine_free (old);
   return TRUE;
 }
 
@@ -1672,20 +1686,17 @@ gst_live_avatar_filter_change_state (GstElement * element,
 {
   GstLiveAvatarFilter *self = GST_LIVE_AVATAR_FILTER (element);
   GstStateChangeReturn ret;
+  GstLiveAvatarImage *image = NULL;
   LaEngine *engine = NULL;
-  gboolean stale;
+  LaSession *session;
 
   switch (transition) {
     case GST_STATE_CHANGE_NULL_TO_READY:
+    case GST_STATE_CHANGE_READY_TO_PAUSED:
       if (!gst_live_avatar_filter_load_engine (self))
         return GST_STATE_CHANGE_FAILURE;
-      break;
-    case GST_STATE_CHANGE_READY_TO_PAUSED:
-      GST_OBJECT_LOCK (self);
-      stale = self->engine_stale;
-      GST_OBJECT_UNLOCK (self);
-      if (stale && !gst_live_avatar_filter_load_engine (self))
-        return GST_STATE_CHANGE_FAILURE;
+      if (transition == GST_STATE_CHANGE_NULL_TO_READY)
+        break;
       GST_LIVE_AVATAR_FILTER_LOCK (self);
       gst_live_avatar_filter_locked_reset (self, FALSE);
       GST_LIVE_AVATAR_FILTER_UNLOCK (self);
@@ -1701,19 +1712,23 @@ gst_live_avatar_filter_change_state (GstElement * element,
       /* the pads are inactive: chain and task have returned */
       GST_LIVE_AVATAR_FILTER_LOCK (self);
       gst_live_avatar_filter_locked_reset (self, FALSE);
-      g_clear_pointer (&self->session, la_session_free);
+      session = g_steal_pointer (&self->session);
       self->video_meta = FALSE;
       self->latency = 0;
       gst_live_avatar_filter_locked_update_latency (self);
       GST_LIVE_AVATAR_FILTER_UNLOCK (self);
+      /* unlocked: it waits for a picture being handed to the session */
+      gst_live_avatar_free_session (self->changer, session);
       break;
     case GST_STATE_CHANGE_READY_TO_NULL:
       GST_LIVE_AVATAR_FILTER_LOCK (self);
       engine = g_steal_pointer (&self->engine);
+      image = g_steal_pointer (&self->image);
       self->latency = 0;
       GST_LIVE_AVATAR_FILTER_UNLOCK (self);
       if (engine != NULL)
         la_engine_free (engine);
+      gst_live_avatar_image_free (image);
       break;
     default:
       break;

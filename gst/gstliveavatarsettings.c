@@ -100,10 +100,32 @@ gst_live_avatar_settings_install_properties (GObjectClass * klass)
           "Folder holding the checkpoints (Wan2.2-S2V-14B layout, see "
           "docs/models.md); required when model=liveavatar",
           DEFAULT_MODEL_PATH, READY_ONLY));
+  /**
+   * GstLiveAvatarFilter:reference-image:
+   *
+   * Image file of the person to animate, in any format GStreamer can
+   * decode; its first picture is used, in RGB. Set in NULL or READY, it
+   * also decides the output size: width x height is then an area, as Live
+   * Avatar's `--size W*H`, and the output takes the picture's aspect (sides
+   * multiples of 64, area at most width x height). The picture is scaled
+   * and centre-cropped to that size as Live Avatar does.
+   *
+   * It may change while playing: the new file is decoded on a thread of
+   * its own, scaled and cropped to the current output size (which does not
+   * change), and shown from the next clip boundary (every 1.92 s), where
+   * Live Avatar encodes its reference picture again. Frame count and
+   * timing do not change. A file that cannot be decoded then gives a
+   * WARNING message and the avatar keeps its picture; at NULL->READY it is
+   * an error.
+   */
   g_object_class_install_property (klass, GST_LIVE_AVATAR_PROP_REFERENCE_IMAGE,
       g_param_spec_string ("reference-image", "Reference image",
-          "Image file of the person to animate", DEFAULT_REFERENCE_IMAGE,
-          READY_ONLY));
+          "Image file of the person to animate (any format GStreamer "
+          "decodes); it sets the output's aspect, width x height being the "
+          "area; changes while playing show from the next clip (1.92 s)",
+          DEFAULT_REFERENCE_IMAGE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
   /**
    * GstLiveAvatarFilter:prompt:
    *
@@ -155,14 +177,25 @@ gst_live_avatar_settings_install_properties (GObjectClass * klass)
       g_param_spec_enum ("precision", "Precision",
           "Number format of the DiT on CUDA (the CPU backend is fp32)",
           GST_TYPE_LIVE_AVATAR_PRECISION, DEFAULT_PRECISION, READY_ONLY));
+  /**
+   * GstLiveAvatarFilter:width:
+   *
+   * Without a reference image: the output width, a multiple of 16. With
+   * one: width x height is the area of the output (Live Avatar's `--size
+   * W*H`, e.g. 704*384 or 720*400), whose aspect comes from the picture.
+   */
   g_object_class_install_property (klass, GST_LIVE_AVATAR_PROP_WIDTH,
       g_param_spec_int ("width", "Width",
-          "Output width in pixels, a multiple of 16 (Live Avatar: 704 or 688)",
-          64, 4096, DEFAULT_WIDTH, READY_ONLY));
+          "Output width in pixels, a multiple of 16; with a reference image "
+          "width x height is the output's area (Live Avatar's --size W*H) "
+          "and the picture gives the aspect", 64, 4096, DEFAULT_WIDTH,
+          READY_ONLY));
   g_object_class_install_property (klass, GST_LIVE_AVATAR_PROP_HEIGHT,
       g_param_spec_int ("height", "Height",
-          "Output height in pixels, a multiple of 16 (Live Avatar: 384 or 368)",
-          64, 4096, DEFAULT_HEIGHT, READY_ONLY));
+          "Output height in pixels, a multiple of 16; with a reference image "
+          "width x height is the output's area (Live Avatar's --size W*H) "
+          "and the picture gives the aspect", 64, 4096, DEFAULT_HEIGHT,
+          READY_ONLY));
   g_object_class_install_property (klass, GST_LIVE_AVATAR_PROP_SAMPLE_STEPS,
       g_param_spec_int ("sample-steps", "Sample steps",
           "Flow-matching denoising steps per block (the distilled model "
@@ -401,37 +434,155 @@ gst_live_avatar_settings_to_session_config (const GstLiveAvatarSettings * s,
   cfg->seed = s->seed;
 }
 
-LaEngine *
-gst_live_avatar_create_engine (GstElement * element,
-    GstLiveAvatarSettings * settings)
+/* a copy of the settings, to read without the object lock */
+static void
+gst_live_avatar_settings_snapshot (GstElement * element,
+    const GstLiveAvatarSettings * settings, GstLiveAvatarSettings * snapshot)
+{
+  GST_OBJECT_LOCK (element);
+  *snapshot = *settings;
+  snapshot->model_path = g_strdup (settings->model_path);
+  snapshot->reference_image = g_strdup (settings->reference_image);
+  snapshot->prompt = g_strdup (settings->prompt);
+  snapshot->dit_devices = g_strdup (settings->dit_devices);
+  GST_OBJECT_UNLOCK (element);
+}
+
+gboolean
+gst_live_avatar_prepare (GstElement * element,
+    GstLiveAvatarSettings * settings, GMutex * lock, gboolean reload,
+    LaEngine ** engine, GstLiveAvatarImage ** image)
 {
   GstLiveAvatarSettings snapshot;
+  GstLiveAvatarImage *new_image = NULL, *old_image = NULL;
+  const GstLiveAvatarImage *picture;
+  LaEngine *new_engine = NULL, *old_engine = NULL;
   LaEngineConfig cfg;
-  LaEngine *engine;
+  gboolean image_stale;
   GError *err = NULL;
 
-  /* Loading can take long: work on a copy so property reads don't wait. */
-  GST_OBJECT_LOCK (element);
-  snapshot = *settings;
-  snapshot.model_path = g_strdup (settings->model_path);
-  snapshot.reference_image = g_strdup (settings->reference_image);
-  snapshot.prompt = g_strdup (settings->prompt);
-  snapshot.dit_devices = g_strdup (settings->dit_devices);
-  GST_OBJECT_UNLOCK (element);
+  /* loading can take long: work on a copy so property reads don't wait */
+  gst_live_avatar_settings_snapshot (element, settings, &snapshot);
+
+  image_stale = reload || *engine == NULL ||
+      g_strcmp0 (snapshot.reference_image, *image ? (*image)->path : NULL) != 0;
+  if (image_stale && snapshot.reference_image != NULL) {
+    new_image = gst_live_avatar_image_load (snapshot.reference_image,
+        snapshot.width, snapshot.height, GST_LIVE_AVATAR_IMAGE_FIT_AREA, &err);
+    if (new_image == NULL)
+      goto no_image;
+  }
+  picture = image_stale ? new_image : *image;
 
   gst_live_avatar_settings_to_engine_config (&snapshot, &cfg);
-  GST_INFO_OBJECT (element, "creating engine: model %d, path %s, backend %d, "
-      "dit-devices %s, vae-device %d, %dx%d, %d steps", cfg.model,
-      GST_STR_NULL (cfg.model_path), cfg.backend, cfg.dit_devices,
-      cfg.vae_device, cfg.width, cfg.height, cfg.sample_steps);
-  engine = la_engine_new (&cfg, &err);
-  gst_live_avatar_settings_clear (&snapshot);
+  if (picture != NULL) {
+    cfg.width = picture->width;
+    cfg.height = picture->height;
+  }
+  if (*engine == NULL || reload ||
+      cfg.width != la_engine_get_config (*engine)->width ||
+      cfg.height != la_engine_get_config (*engine)->height) {
+    GST_INFO_OBJECT (element, "creating engine: model %d, path %s, backend "
+        "%d, dit-devices %s, vae-device %d, %dx%d, %d steps", cfg.model,
+        GST_STR_NULL (cfg.model_path), cfg.backend, cfg.dit_devices,
+        cfg.vae_device, cfg.width, cfg.height, cfg.sample_steps);
+    new_engine = la_engine_new (&cfg, &err);
+    if (new_engine == NULL)
+      goto no_engine;
+  }
 
-  if (engine == NULL) {
+  g_mutex_lock (lock);
+  if (new_engine != NULL) {
+    old_engine = *engine;
+    *engine = new_engine;
+  }
+  if (image_stale) {
+    old_image = *image;
+    *image = new_image;
+  }
+  g_mutex_unlock (lock);
+
+  if (old_engine != NULL)
+    la_engine_free (old_engine);
+  gst_live_avatar_image_free (old_image);
+  gst_live_avatar_settings_clear (&snapshot);
+  return TRUE;
+
+  /* ERRORS */
+no_image:
+  {
+    gst_live_avatar_image_post (element, GST_MESSAGE_ERROR, err);
+    g_clear_error (&err);
+    gst_live_avatar_settings_clear (&snapshot);
+    return FALSE;
+  }
+no_engine:
+  {
     gst_live_avatar_post_error (element, err, "Could not load the model");
     g_clear_error (&err);
+    gst_live_avatar_image_free (new_image);
+    gst_live_avatar_settings_clear (&snapshot);
+    return FALSE;
   }
-  return engine;
+}
+
+LaSession *
+gst_live_avatar_create_session (GstElement * element,
+    GstLiveAvatarSettings * settings, LaEngine * engine,
+    const GstLiveAvatarImage * image, GstLiveAvatarImageChanger * changer,
+    LaPixelFormat format)
+{
+  const LaEngineConfig *ecfg = la_engine_get_config (engine);
+  LaSessionConfig cfg;
+  LaSession *session;
+  GError *err = NULL;
+  gchar *reference_image, *prompt;
+
+  GST_OBJECT_LOCK (element);
+  gst_live_avatar_settings_to_session_config (settings, &cfg);
+  cfg.reference_image = reference_image = g_strdup (settings->reference_image);
+  cfg.prompt = prompt = g_strdup (settings->prompt);
+  GST_OBJECT_UNLOCK (element);
+  cfg.format = format;
+
+  session = la_session_new (engine, &cfg, &err);
+  g_free (reference_image);
+  g_free (prompt);
+  if (session == NULL)
+    goto no_session;
+
+  /* before any audio: in force from block 0 */
+  if (image != NULL && !la_session_set_reference_image (session, image->rgb,
+          image->width, image->height, image->width * 3, &err))
+    goto no_picture;
+
+  gst_live_avatar_image_changer_set_session (changer, session, ecfg->width,
+      ecfg->height, image ? image->path : NULL);
+  return session;
+
+  /* ERRORS */
+no_picture:
+  {
+    la_session_free (session);
+    /* fall through */
+  }
+no_session:
+  {
+    gst_live_avatar_post_error (element, err, "Could not start generating");
+    g_clear_error (&err);
+    return NULL;
+  }
+}
+
+void
+gst_live_avatar_free_session (GstLiveAvatarImageChanger * changer,
+    LaSession * session)
+{
+  if (session == NULL)
+    return;
+
+  gst_live_avatar_image_changer_set_session (changer, NULL, 0, 0, NULL);
+  la_session_free (session);
 }
 
 void

@@ -12,6 +12,7 @@
 
 #include <gst/gst.h>
 #include "liveavatar.h"
+#include "gstliveavatarimage.h"
 
 G_BEGIN_DECLS
 
@@ -111,11 +112,40 @@ void gst_live_avatar_settings_to_engine_config (const GstLiveAvatarSettings *
 void gst_live_avatar_settings_to_session_config (const GstLiveAvatarSettings *
     settings, LaSessionConfig * cfg);
 
-/* Creates the engine from a snapshot of the settings (takes the object lock
- * for the copy, not while loading). On failure posts GST_ELEMENT_ERROR with
- * the engine's message and returns NULL. */
-LaEngine *gst_live_avatar_create_engine (GstElement * element,
-    GstLiveAvatarSettings * settings);
+/* What the element loads before it streams, from a snapshot of the
+ * settings (the object lock is taken for the copy, not while loading):
+ *
+ * - the reference picture, decoded (again) when *@image is NULL, @reload is
+ *   TRUE or the reference-image property names another file than the one
+ *   *@image came from; with width x height as the area, so that the
+ *   picture decides the output size (Live Avatar's --size);
+ * - the engine, made (again) when *@engine is NULL, @reload is TRUE or the
+ *   picture asks for another output size than *@engine's; at the
+ *   picture's size, or at width x height when there is no picture.
+ *
+ * What changed replaces *@engine and *@image with @lock (the element's)
+ * held, and the old ones are freed: no session may use the old engine.
+ * On failure posts GST_ELEMENT_ERROR (the picture's error, or the engine's
+ * message) and returns FALSE, leaving both as they were. */
+gboolean gst_live_avatar_prepare (GstElement * element,
+    GstLiveAvatarSettings * settings, GMutex * lock, gboolean reload,
+    LaEngine ** engine, GstLiveAvatarImage ** image);
+
+/* Starts a session on @engine in @format with the current prompt and seed
+ * (copied with the object lock held) and @image, when not NULL, as its
+ * first picture, and has @changer hand it the pictures the reference-image
+ * property asks for from now on. Creating it may take long with a real
+ * model (it encodes the picture and the prompt): no lock is held for that.
+ * On failure posts GST_ELEMENT_ERROR and returns NULL. */
+LaSession *gst_live_avatar_create_session (GstElement * element,
+    GstLiveAvatarSettings * settings, LaEngine * engine,
+    const GstLiveAvatarImage * image, GstLiveAvatarImageChanger * changer,
+    LaPixelFormat format);
+
+/* Stops @changer's hand-offs to @session (waiting for one under way: hold
+ * none of the element's locks), then frees it. */
+void gst_live_avatar_free_session (GstLiveAvatarImageChanger * changer,
+    LaSession * session);
 
 /* Posts GST_ELEMENT_ERROR for an engine error, choosing the GStreamer error
  * domain and code from the LaError code. @what says what was being done. */

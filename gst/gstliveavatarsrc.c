@@ -71,6 +71,15 @@
  * after which it makes silent frames), which suits rendering a file:
  * `filesrc ! decodebin ! audioconvert ! audioresample ! src.audio`.
  *
+ * ## Size and reference image
+ *
+ * The output size is width x height, fixed when the model loads
+ * (NULL->READY). With a reference image width x height is an area and the
+ * picture decides the aspect (see #GstLiveAvatarSrc:reference-image); a
+ * picture changed in READY is decoded again at READY->PAUSED (and the
+ * model reloaded if its size differs), one changed while streaming shows
+ * from the next clip boundary at the current size.
+ *
  * ## Example launch lines
  * |[
  * gst-launch-1.0 liveavatarsrc model=test width=256 height=256 ! videoconvert ! autovideosink
@@ -93,6 +102,7 @@
 #include <gst/video/video.h>
 
 #include "gstliveavatarsrc.h"
+#include "gstliveavatarimage.h"
 #include "gstliveavatarsettings.h"
 
 #define AUDIO_CAPS "audio/x-raw, format = (string) F32LE, " \
@@ -156,12 +166,15 @@ struct _GstLiveAvatarSrc
 
   /* shared properties, guarded by the object lock */
   GstLiveAvatarSettings settings;
+  /* reference-image changes while streaming (own lock) */
+  GstLiveAvatarImageChanger *changer;
 
   GMutex lock;
   GCond cond;                   /* audio came or went, flushing, playing */
 
   GstClockTime audio_tolerance;
   LaEngine *engine;             /* from NULL to READY */
+  GstLiveAvatarImage *image;    /* the reference picture it was made for */
   guint lookahead;              /* the engine's, in samples */
   LaSession *session;           /* from negotiation to stop; used unlocked
                                  * by the streaming thread and by the feeder
@@ -353,6 +366,7 @@ gst_live_avatar_src_init (GstLiveAvatarSrc * self)
   gst_segment_init (&self->audio_segment, GST_FORMAT_TIME);
 
   gst_live_avatar_settings_init (&self->settings);
+  self->changer = gst_live_avatar_image_changer_new (GST_ELEMENT (self));
   self->audio_tolerance = DEFAULT_AUDIO_TOLERANCE;
   self->audio_flushing = TRUE;
   self->discont = TRUE;
@@ -375,6 +389,8 @@ gst_live_avatar_src_finalize (GObject * object)
 
   /* stop () ends the feeder and the session; never reached with them */
   g_warn_if_fail (self->feeder == NULL && self->session == NULL);
+  gst_live_avatar_image_changer_free (self->changer);
+  gst_live_avatar_image_free (self->image);
   g_queue_clear_full (&self->audio, (GDestroyNotify) audio_chunk_free);
   gst_live_avatar_settings_clear (&self->settings);
   g_cond_clear (&self->cond);
@@ -846,35 +862,6 @@ wrong_frame:
   }
 }
 
-static LaSession *
-gst_live_avatar_src_new_session (GstLiveAvatarSrc * self, LaPixelFormat format)
-{
-  LaSessionConfig cfg;
-  LaSession *session;
-  GError *err = NULL;
-  gchar *reference_image, *prompt;
-
-  GST_OBJECT_LOCK (self);
-  gst_live_avatar_settings_to_session_config (&self->settings, &cfg);
-  reference_image = g_strdup (cfg.reference_image);
-  prompt = g_strdup (cfg.prompt);
-  GST_OBJECT_UNLOCK (self);
-
-  cfg.format = format;
-  cfg.reference_image = reference_image;
-  cfg.prompt = prompt;
-  session = la_session_new (self->engine, &cfg, &err);
-  g_free (reference_image);
-  g_free (prompt);
-
-  if (session == NULL) {
-    gst_live_avatar_post_error (GST_ELEMENT_CAST (self), err,
-        "Could not start a session");
-    g_clear_error (&err);
-  }
-  return session;
-}
-
 /* ---- properties ---- */
 
 static void
@@ -886,6 +873,12 @@ gst_live_avatar_src_set_property (GObject * object, guint prop_id,
 
   res = gst_live_avatar_settings_set_property (GST_ELEMENT_CAST (self),
       &self->settings, prop_id, value, pspec);
+  /* streaming: decoded aside, shown from the next clip; in READY: decoded
+   * again before PAUSED (gst_live_avatar_prepare) */
+  if (res == GST_LIVE_AVATAR_SET_DONE &&
+      prop_id == GST_LIVE_AVATAR_PROP_REFERENCE_IMAGE)
+    gst_live_avatar_image_changer_request (self->changer,
+        g_value_get_string (value));
   if (res == GST_LIVE_AVATAR_SET_DONE && prop_id == GST_LIVE_AVATAR_PROP_PROMPT) {
     GError *err = NULL;
     gboolean ok = TRUE;
@@ -978,16 +971,21 @@ gst_live_avatar_src_change_state (GstElement * element,
 {
   GstLiveAvatarSrc *self = GST_LIVE_AVATAR_SRC (element);
   GstStateChangeReturn ret;
+  GstLiveAvatarImage *image;
   LaEngine *engine;
 
   switch (transition) {
     case GST_STATE_CHANGE_NULL_TO_READY:
-      engine = gst_live_avatar_create_engine (element, &self->settings);
-      if (engine == NULL)
+    case GST_STATE_CHANGE_READY_TO_PAUSED:
+      /* READY->PAUSED: only a reference image changed in READY counts (it
+       * may reload the engine for another size); the other properties
+       * apply from the next NULL->READY. Only this thread changes the
+       * engine. */
+      if (!gst_live_avatar_prepare (element, &self->settings, &self->lock,
+              FALSE, &self->engine, &self->image))
         return GST_STATE_CHANGE_FAILURE;
       SRC_LOCK (self);
-      self->engine = engine;
-      self->lookahead = la_engine_get_lookahead_samples (engine);
+      self->lookahead = la_engine_get_lookahead_samples (self->engine);
       SRC_UNLOCK (self);
       break;
     case GST_STATE_CHANGE_PAUSED_TO_PLAYING:
@@ -1011,10 +1009,13 @@ gst_live_avatar_src_change_state (GstElement * element,
       SRC_LOCK (self);
       engine = self->engine;
       self->engine = NULL;
+      image = self->image;
+      self->image = NULL;
       self->lookahead = 0;
       SRC_UNLOCK (self);
       if (engine != NULL)
         la_engine_free (engine);
+      gst_live_avatar_image_free (image);
       break;
     case GST_STATE_CHANGE_PLAYING_TO_PAUSED:
       /* the waits restart from the new base time once playing again */
@@ -1189,11 +1190,12 @@ gst_live_avatar_src_set_caps (GstBaseSrc * bsrc, GstCaps * caps)
   }
   SRC_UNLOCK (self);
 
-  if (session != NULL)
-    la_session_free (session);
+  gst_live_avatar_free_session (self->changer, session);
 
   GST_DEBUG_OBJECT (self, "new session for %" GST_PTR_FORMAT, caps);
-  session = gst_live_avatar_src_new_session (self, format);
+  /* engine and picture stay while streaming */
+  session = gst_live_avatar_create_session (GST_ELEMENT_CAST (self),
+      &self->settings, self->engine, self->image, self->changer, format);
   if (session == NULL)
     return FALSE;
 
@@ -1305,8 +1307,7 @@ gst_live_avatar_src_stop (GstBaseSrc * bsrc)
   self->session = NULL;
   SRC_UNLOCK (self);
 
-  if (session != NULL)
-    la_session_free (session);
+  gst_live_avatar_free_session (self->changer, session);
   return TRUE;
 }
 
@@ -1422,7 +1423,7 @@ gst_live_avatar_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
   GstBuffer *buffer;
   GstClockTime pts;
   guint64 n;
-  gboolean latency_grew;
+  gboolean latency_grew, new_reference;
 
   SRC_LOCK (self);
   if (self->flushing)
@@ -1473,6 +1474,7 @@ gst_live_avatar_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
   if (ret != GST_FLOW_OK)
     goto done;
 
+  new_reference = (frame->flags & LA_FRAME_FLAG_NEW_REFERENCE) != 0;
   buffer = gst_live_avatar_src_locked_wrap_frame (self, frame);
   frame = NULL;
   if (buffer == NULL)
@@ -1493,6 +1495,8 @@ gst_live_avatar_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
 
   GST_LOG_OBJECT (self, "frame %" G_GUINT64_FORMAT " pts %" GST_TIME_FORMAT,
       n, GST_TIME_ARGS (pts));
+  if (new_reference)
+    gst_live_avatar_image_post_shown (GST_ELEMENT_CAST (self), pts, n);
   if (latency_grew)
     gst_live_avatar_src_post_latency (self);
   *outbuf = buffer;

@@ -128,7 +128,9 @@ void la_engine_config_init (LaEngineConfig * cfg);
 typedef struct
 {
   LaPixelFormat format;
-  const gchar *reference_image; /* path, or NULL */
+  const gchar *reference_image; /* path, or NULL: for the record only (the
+                                 * engine decodes no image files): give the
+                                 * pixels with la_session_set_reference_image */
   const gchar *prompt;          /* or NULL */
   guint64 seed;
   guint queue_blocks;           /* bound of each inter-stage queue, in blocks (>= 1) */
@@ -162,7 +164,10 @@ typedef enum
   LA_FRAME_FLAG_NONE = 0,
   LA_FRAME_FLAG_REPEATED = 1 << 0,      /* generation skipped (QoS), last picture repeated */
   LA_FRAME_FLAG_PADDING = 1 << 1,       /* covers silence added by drain, not pushed audio */
-  LA_FRAME_FLAG_DISCONT = 1 << 2        /* first frame after start or flush */
+  LA_FRAME_FLAG_DISCONT = 1 << 2,       /* first frame after start or flush */
+  LA_FRAME_FLAG_NEW_REFERENCE = 1 << 3  /* first frame made from a reference
+                                         * picture the frames before it did
+                                         * not show (la_session_set_reference_image) */
 } LaFrameFlags;
 
 typedef struct
@@ -234,6 +239,32 @@ void la_session_set_earliest_frame (LaSession * session, guint64 frame_index);
 /* Changes the prompt; it takes effect at the next block boundary. */
 gboolean la_session_set_prompt (LaSession * session, const gchar * prompt,
     GError ** error);
+
+/* The picture of the person to animate: @height rows of @width packed RGB
+ * pixels (3 bytes each), @stride bytes apart, already at the output size
+ * (Live Avatar resizes the picture's short side to the output's short side
+ * and centre-crops it; the caller does that, see la_size_for_area). The
+ * pixels are copied. It takes effect at the next clip boundary: the first
+ * block cut after this call whose index is a multiple of
+ * LA_BLOCKS_PER_CLIP (every 1.92 s; after a flush block 0 is one), where
+ * Live Avatar encodes its reference picture and primes its caches again.
+ * Frames keep their count and timing; from that block on they show the new
+ * picture. Give the first picture right after la_session_new, before any
+ * audio. FALSE with LA_ERROR_INVALID_ARGUMENT when the size is not the
+ * output size. */
+gboolean la_session_set_reference_image (LaSession * session,
+    const guint8 * rgb, gint width, gint height, gint stride,
+    GError ** error);
+
+/* The output size Live Avatar generates for a reference picture of
+ * @image_width x @image_height pixels when asked for `--size
+ * @area_width*@area_height`: that size is an area, and the picture's aspect
+ * decides the sides, multiples of 64 whose product is at most the area
+ * (Live Avatar's get_size_less_than_area, reproduced to the pixel; see
+ * la-reference.c). A pure function. FALSE (and 0 x 0) for sizes <= 0 or a
+ * picture so thin that a side would be 0. */
+gboolean la_size_for_area (gint image_width, gint image_height,
+    gint area_width, gint area_height, gint * width, gint * height);
 
 typedef struct
 {

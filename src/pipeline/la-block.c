@@ -52,6 +52,7 @@ la_block_free (LaBlock * block)
   if (block == NULL)
     return;
 
+  la_reference_unref (block->reference);
   g_free (block->samples);
   g_free (block);
 }

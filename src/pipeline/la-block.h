@@ -19,6 +19,7 @@
 #define __LA_BLOCK_H__
 
 #include "liveavatar.h"
+#include "la-reference.h"
 #include "la-test-model.h"
 
 G_BEGIN_DECLS
@@ -38,6 +39,8 @@ typedef struct
   guint n_frames;               /* frames to emit: 12, fewer after a drain */
   guint valid_samples;          /* pushed samples; the rest is padding */
   guint prompt_serial;          /* which prompt was current when it was cut */
+  LaReference *reference;       /* the picture in force for it (owned), or
+                                 * NULL when none was given */
   gint64 audio_complete_us;     /* monotonic time its audio was complete */
   gboolean skipped;             /* QoS: not generated, repeated */
 

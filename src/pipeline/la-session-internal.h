@@ -39,6 +39,7 @@
 #include "la-device.h"
 #include "la-engine-private.h"
 #include "la-queue.h"
+#include "la-reference.h"
 #include "la-trace.h"
 
 G_BEGIN_DECLS
@@ -76,6 +77,10 @@ struct _LaStage
   /* audio and DiT 0: prompt serial seen last */
   guint prompt_serial;
 
+  /* DiT: serial of the reference picture the stage's sink caches were
+   * filled with (0: none; reset with the state) */
+  guint reference_serial;
+
   /* DiT */
   guint first_step, end_step;   /* steps [first, end) of every block */
   const LaDeviceGroup *group;
@@ -83,6 +88,8 @@ struct _LaStage
 
   /* VAE */
   const LaDevice *device;
+  guint reference_shown;        /* serial of the picture the frames show;
+                                 * kept across flushes */
   guint64 next_block;
   LaFrame *last_frame;          /* last generated picture, for QoS repeats */
   guint8 *rgb;                  /* render scratch */
@@ -120,6 +127,13 @@ struct _LaSession
   gchar *prompt;
   guint prompt_serial;
   guint64 earliest_frame;
+
+  /* Reference pictures: @reference is in force and goes with every block
+   * cut; @next_reference, the last one given, replaces it at the next clip
+   * boundary. Neither changes on a flush. */
+  LaReference *reference;
+  LaReference *next_reference;
+  guint reference_serial;       /* of the last one given */
 
   LaSessionStats stats;
 

@@ -85,15 +85,23 @@ la_session_block_span (LaSession * s)
 }
 
 /* Cuts the next block from the pending audio (which holds at least one
- * block span); the look-ahead stays for the next block. */
+ * block span); the look-ahead stays for the next block. A new reference
+ * picture comes into force with the first block of a clip: Live Avatar
+ * conditions a whole clip on one encoding of its picture. */
 static LaBlock *
 la_session_locked_cut_block (LaSession * s)
 {
   LaBlock *block;
 
+  if (s->next_block % LA_BLOCKS_PER_CLIP == 0 && s->next_reference != NULL) {
+    la_reference_unref (s->reference);
+    s->reference = g_steal_pointer (&s->next_reference);
+  }
   block = la_block_new_audio (s->epoch, s->next_block++,
       (const gfloat *) s->pending->data, la_session_block_span (s));
   block->prompt_serial = s->prompt_serial;
+  if (s->reference != NULL)
+    block->reference = la_reference_ref (s->reference);
   g_array_remove_range (s->pending, 0, LA_SAMPLES_PER_BLOCK);
   return block;
 }
@@ -357,6 +365,8 @@ la_session_free (LaSession * s)
   g_clear_error (&s->error);
   g_free (s->prompt);
   g_free (s->reference_image);
+  la_reference_unref (s->reference);
+  la_reference_unref (s->next_reference);
   g_cond_clear (&s->cond);
   g_mutex_clear (&s->lock);
   g_free (s);
@@ -618,6 +628,50 @@ la_session_set_prompt (LaSession * s, const gchar * prompt, GError ** error)
   s->prompt_serial++;
   LA_SESSION_UNLOCK (s);
   return TRUE;
+}
+
+gboolean
+la_session_set_reference_image (LaSession * s, const guint8 * rgb,
+    gint width, gint height, gint stride, GError ** error)
+{
+  const LaEngineConfig *cfg;
+  LaReference *reference;
+
+  g_return_val_if_fail (s != NULL, FALSE);
+  g_return_val_if_fail (rgb != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  cfg = &s->engine->config;
+  if (width != cfg->width || height != cfg->height)
+    goto wrong_size;
+  if (stride < width * 3)
+    goto wrong_stride;
+
+  /* copy before locking: a picture is large */
+  reference = la_reference_new (rgb, width, height, stride, 0);
+  LA_SESSION_LOCK (s);
+  reference->serial = ++s->reference_serial;
+  la_reference_unref (s->next_reference);
+  s->next_reference = reference;
+  LA_SESSION_UNLOCK (s);
+  return TRUE;
+
+  /* ERRORS */
+wrong_size:
+  {
+    g_set_error (error, LA_ERROR, LA_ERROR_INVALID_ARGUMENT,
+        "the reference picture is %dx%d but the output is %dx%d: resize "
+        "and crop it to the output size first", width, height, cfg->width,
+        cfg->height);
+    return FALSE;
+  }
+wrong_stride:
+  {
+    g_set_error (error, LA_ERROR, LA_ERROR_INVALID_ARGUMENT,
+        "reference picture rows %d bytes apart cannot hold %d RGB pixels",
+        stride, width);
+    return FALSE;
+  }
 }
 
 void

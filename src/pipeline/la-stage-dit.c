@@ -29,6 +29,26 @@ void
 la_stage_dit_reset (LaStage * stage)
 {
   memset (stage->device_state, 0, sizeof (stage->device_state));
+  stage->reference_serial = 0;
+}
+
+/* A picture this stage has not used yet comes with @block: Live Avatar
+ * would fill the attention sink of each of this stage's steps (their cond
+ * caches: the picture's latent and its motion latents, at t = 0) again
+ * before denoising the block, as it does when it refreshes the sink after
+ * the first clip; the rolling cache of the previous blocks stays, for
+ * continuity of motion. The test model draws no person, so it only records
+ * where that happened. A block QoS skips still counts: the next generated
+ * one needs the filled caches. */
+static void
+prime_reference (LaStage * stage, const LaBlock * block)
+{
+  if (block->reference == NULL ||
+      block->reference->serial == stage->reference_serial)
+    return;
+  stage->reference_serial = block->reference->serial;
+  la_trace_add (stage->session->trace, LA_TRACE_REFERENCE, block->index, -1,
+      stage->id, -1);
 }
 
 static gboolean
@@ -74,6 +94,7 @@ la_stage_dit_process (LaStage * stage, LaBlock * block, GError ** error)
     return TRUE;
   if (!check_order (stage, block, error))
     return FALSE;
+  prime_reference (stage, block);
 
   if (block->skipped || la_session_block_is_late (s, block)) {
     block->skipped = TRUE;

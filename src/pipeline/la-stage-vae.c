@@ -70,7 +70,7 @@ gboolean
 la_stage_vae_process (LaStage * stage, LaBlock * block, GError ** error)
 {
   LaSession *s = stage->session;
-  gboolean late;
+  gboolean late, new_reference;
   guint i;
 
   if (block->kind == LA_BLOCK_END)
@@ -87,6 +87,14 @@ la_stage_vae_process (LaStage * stage, LaBlock * block, GError ** error)
 
   late = block->skipped || la_session_block_is_late (s, block);
   block->skipped = late;
+  /* The first generated frame with another picture says so (repeated
+   * frames still show the old one). The streaming decoder itself goes on
+   * across the change: priming it again would cost Live Avatar's first 3
+   * frames, and the frame count must not change. */
+  new_reference = !late && block->reference != NULL &&
+      block->reference->serial != stage->reference_shown;
+  if (new_reference)
+    stage->reference_shown = block->reference->serial;
 
   g_assert (stage->n_pending == 0);
   for (i = 0; i < block->n_frames; i++) {
@@ -101,6 +109,8 @@ la_stage_vae_process (LaStage * stage, LaBlock * block, GError ** error)
       frame->flags = LA_FRAME_FLAG_NONE;
     }
     frame->index = index;
+    if (i == 0 && new_reference)
+      frame->flags |= LA_FRAME_FLAG_NEW_REFERENCE;
     if ((i + 1) * LA_SAMPLES_PER_FRAME > block->valid_samples)
       frame->flags |= LA_FRAME_FLAG_PADDING;
     if (index == 0)

@@ -24,7 +24,10 @@ typedef enum
   LA_TRACE_AUDIO,               /* audio front-end ran on a block */
   LA_TRACE_DIT_STEP,            /* one sampling step on one device */
   LA_TRACE_DECODE,              /* the decoder rendered a block */
-  LA_TRACE_PROMPT               /* a new prompt took effect at this block */
+  LA_TRACE_PROMPT,              /* a new prompt took effect at this block */
+  LA_TRACE_REFERENCE            /* a DiT stage filled its sink caches with a
+                                 * reference picture it had not used yet,
+                                 * before this block */
 } LaTraceKind;
 
 typedef struct

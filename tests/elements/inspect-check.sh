@@ -22,11 +22,14 @@ for p in $shared $own; do
     fail=1
   fi
 done
-# prompt is the one shared property that may change while playing
-if ! grep -A3 -E "^  prompt *:" <<<"$out" | grep -q "changeable in NULL, READY, PAUSED or PLAYING state"; then
-  echo "prompt is not marked changeable in PLAYING"
-  fail=1
-fi
+# prompt and reference-image are the shared properties that may change
+# while playing
+for p in prompt reference-image; do
+  if ! grep -A4 -E "^  $p *:" <<<"$out" | grep -q "changeable in NULL, READY, PAUSED or PLAYING state"; then
+    echo "$p is not marked changeable in PLAYING"
+    fail=1
+  fi
+done
 if ! grep -A3 -E "^  dit-devices *:" <<<"$out" | grep -q "changeable only in NULL or READY state"; then
   echo "dit-devices is not marked READY-only"
   fail=1

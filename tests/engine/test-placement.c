@@ -124,6 +124,8 @@ check_trace (const Placement * p, const LaTraceEvent * ev, guint n_events)
           n_decode++;
           break;
         case LA_TRACE_PROMPT:
+        case LA_TRACE_REFERENCE:
+          /* no prompt or picture given here */
           g_assert_not_reached ();
           break;
       }
