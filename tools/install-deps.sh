@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages liveavatar needs to build, test and run its
-# demo. Idempotent; skips apt entirely when everything is already there.
+# Installs the Debian 12 packages liveavatar needs to build and run its demo;
+# with the argument "tests", also what the test suite's recipes run against
+# (nginx-rtmp, headless Chromium, python3-gi). Idempotent; skips apt entirely
+# when everything is already there.
 set -euo pipefail
 
 PKGS=(
@@ -11,6 +13,13 @@ PKGS=(
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
   espeak-ng sox
 )
+if [ "${1:-}" = "tests" ]; then
+  PKGS+=(
+    nginx libnginx-mod-rtmp gstreamer1.0-nice python3-gi gir1.2-gstreamer-1.0
+    gir1.2-gst-plugins-base-1.0 gir1.2-gst-plugins-bad-1.0
+    chromium chromium-driver python3-selenium
+  )
+fi
 
 missing=()
 for p in "${PKGS[@]}"; do
