@@ -136,7 +136,8 @@ la_text_tokenizer_encode (const LaTextTokenizer * tok, const gchar * prompt,
   out->truncated = ids->len > n;
   out->ids = g_new (gint32, seq_len);
   out->mask = g_new0 (guint8, seq_len);
-  memcpy (out->ids, ids->data, n * sizeof (gint32));
+  if (n > 0)                    /* an empty GArray's data is NULL */
+    memcpy (out->ids, ids->data, n * sizeof (gint32));
   out->ids[n] = tok->eos_id;
   for (i = n + 1; i < seq_len; i++)
     out->ids[i] = tok->pad_id;
