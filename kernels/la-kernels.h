@@ -84,6 +84,84 @@ cudaError_t la_kernel_euler_step (la_kernel_dtype dtype, void *y,
 cudaError_t la_kernel_convert (la_kernel_dtype y_dtype, void *y,
     la_kernel_dtype x_dtype, const void *x, int64_t n, cudaStream_t stream);
 
+/* ---- the video VAE's ops ---- */
+
+/* conv3d.cu: causal 3D convolution over concat (past, x) in time (the
+ * math of la_conv3d ()). x [t, cin, h, w]; past [p, cin, h, w] or NULL
+ * when p = 0; w [cout, cin, kt, kh * kw]; bias [cout] or NULL;
+ * y [to, cout, ho, wo]. */
+typedef struct
+{
+  int64_t t, p, cin, h, w;      /* input frames, past frames, picture */
+  int64_t to, cout, ho, wo;     /* output */
+  int kernel[3];                /* kt, kh, kw */
+  int stride[3];                /* st, sh, sw */
+  int pad[4];                   /* top, bottom, left, right */
+} la_kernel_conv3d_shape;
+cudaError_t la_kernel_conv3d (la_kernel_dtype dtype, void *y, const void *x,
+    const void *past, const void *w, const void *bias,
+    const la_kernel_conv3d_shape * shape, cudaStream_t stream);
+
+/* channel_rms_norm.cu: x, y [n, c, s], normalised over c per position;
+ * gamma [c], bias [c] or NULL */
+cudaError_t la_kernel_channel_rms_norm (la_kernel_dtype dtype, void *y,
+    const void *x, const void *gamma, const void *bias, int64_t n, int64_t c,
+    int64_t s, cudaStream_t stream);
+
+/* channel_affine.cu: y = x * scale[ch] + shift[ch]; x, y [n, c, s] */
+cudaError_t la_kernel_channel_affine (la_kernel_dtype dtype, void *y,
+    const void *x, const void *scale, const void *shift, int64_t n,
+    int64_t c, int64_t s, cudaStream_t stream);
+
+/* silu.cu: y = x / (1 + exp (-x)); n elements */
+cudaError_t la_kernel_silu (la_kernel_dtype dtype, void *y, const void *x,
+    int64_t n, cudaStream_t stream);
+
+/* upsample_nearest_2x.cu: x [n, h, w] -> y [n, 2h, 2w] */
+cudaError_t la_kernel_upsample_nearest_2x (la_kernel_dtype dtype, void *y,
+    const void *x, int64_t n, int64_t h, int64_t w, cudaStream_t stream);
+
+/* transpose.cu: x [nb, m, n, s] -> y [nb, n, m, s] */
+cudaError_t la_kernel_transpose (la_kernel_dtype dtype, void *y,
+    const void *x, int64_t nb, int64_t m, int64_t n, int64_t s,
+    cudaStream_t stream);
+
+/* clamp.cu: y = min (max (x, lo), hi), NaN kept; n elements */
+cudaError_t la_kernel_clamp (la_kernel_dtype dtype, void *y, const void *x,
+    int64_t n, float lo, float hi, cudaStream_t stream);
+
+/* ---- the audio encoder's ops ---- */
+
+/* conv1d.cu: grouped, time-major; x [l, cin], w [cout, cin / groups,
+ * kernel], bias [cout] or NULL, y [lo, cout]; @pad_before zero frames
+ * precede x (those after it only set lo, which the caller computed) */
+cudaError_t la_kernel_conv1d (la_kernel_dtype dtype, void *y, const void *x,
+    const void *w, const void *bias, int64_t l, int64_t cin, int64_t lo,
+    int64_t cout, int64_t kernel, int stride, int pad_before, int groups,
+    cudaStream_t stream);
+
+/* gelu_erf.cu: y = 0.5 x (1 + erf (x / sqrt (2))); n elements */
+cudaError_t la_kernel_gelu_erf (la_kernel_dtype dtype, void *y,
+    const void *x, int64_t n, cudaStream_t stream);
+
+/* ---- the text encoder's ops ---- */
+
+/* attention_bias.cu: la_kernel_attention () plus bias [heads, lq, lk]
+ * added to the scaled logits (-inf drops a key; an all -inf row gives
+ * zeros) */
+#define LA_KERNEL_ATTENTION_BIAS_MAX_HEAD_DIM 512
+cudaError_t la_kernel_attention_bias (la_kernel_dtype dtype, void *o,
+    const void *q, const void *k, const void *v, const void *bias,
+    int64_t batch, int64_t lq, int64_t lk, int64_t heads, int64_t head_dim,
+    float scale, cudaStream_t stream);
+
+/* embedding.cu: y[i] = table[ids[i]] (zeros for an id outside
+ * [0, vocab)); table [vocab, dim] any dtype, y [n, dim] f32 or the table's
+ * dtype */
+cudaError_t la_kernel_embedding (la_kernel_dtype y_dtype, void *y,
+    la_kernel_dtype table_dtype, const void *table, const int32_t * ids,
+    int64_t n, int64_t vocab, int64_t dim, cudaStream_t stream);
+
 #ifdef __cplusplus
 }
 #endif

@@ -214,7 +214,7 @@ typedef enum
   LA_OP_GATED_RESIDUAL,
   LA_OP_EULER_STEP,
   LA_OP_CONVERT,
-  /* the video VAE's ops (CPU only for now) */
+  /* the video VAE's ops (CPU and CUDA) */
   LA_OP_CONV3D,
   LA_OP_CHANNEL_RMS_NORM,
   LA_OP_CHANNEL_AFFINE,
@@ -222,10 +222,10 @@ typedef enum
   LA_OP_UPSAMPLE_NEAREST_2X,
   LA_OP_TRANSPOSE,
   LA_OP_CLAMP,
-  /* the audio encoder's ops (CPU only for now) */
+  /* the audio encoder's ops (CPU and CUDA) */
   LA_OP_CONV1D,
   LA_OP_GELU_ERF,
-  /* the text encoder's ops (CPU only for now) */
+  /* the text encoder's ops (CPU and CUDA) */
   LA_OP_LINEAR_MIXED,
   LA_OP_ATTENTION_BIAS,
   LA_OP_EMBEDDING,

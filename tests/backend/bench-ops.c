@@ -18,7 +18,14 @@
  * its time is scaled to the full shape, which is exact for these ops (work
  * is linear in the first dimension). Prints ms per call and TFLOP/s for
  * the matmul-like ops, GB/s of compulsory traffic for the others. Not a
- * test: it needs a GPU, and issue 6 extends it. */
+ * test: it needs a GPU, and issue 6 extends it.
+ *
+ * The VAE, audio and text encoder rows use their models' shapes: the
+ * decoder's full-resolution stage (96 channels at 384x704, a block's 4
+ * output frames with the causal conv's 2-frame past), wav2vec2's
+ * 512-channel feature convolutions over a second of audio, umT5-XXL's FFN
+ * (f32 activations over bf16 weights) and its 64 x 64-dim attention with
+ * the relative position bias over 512 tokens. */
 
 #include "config.h"
 
@@ -36,16 +43,22 @@
 #define HEADS 40
 #define HEAD_DIM 128
 #define KV_CACHE 13500
+#define VAE_H 384               /* the decoder's last stage */
+#define VAE_W 704
+#define T5_HEADS 64             /* umT5-XXL */
+#define T5_HEAD_DIM 64
 
 typedef struct
 {
   const gchar *label;
   LaOp op;
   LaDType dtype;                /* on CUDA; the CPU runs f32 */
-  LaDType out;                  /* linear: y */
+  LaDType out;                  /* linear: y; linear_mixed: w */
   gint64 rows;                  /* first dimension, the one the CPU trims */
-  gint64 a, b;                  /* linear: in, out; attention: lk, -;
-                                 * others: cols */
+  gint64 a, b;                  /* linear, linear_mixed, conv1d: in, out;
+                                 * attention(_bias): lk, -; conv3d and
+                                 * channel norm: channels, -; upsample:
+                                 * h, w; others: cols */
   gint cpu_rows;
 } Bench;
 
@@ -72,6 +85,25 @@ static const Bench benches[] = {
   {"euler step (latents)", LA_OP_EULER_STEP, LA_DTYPE_F32, 0, 3 * 16, 48 * 88,
       0, 48},
   {"to bf16", LA_OP_CONVERT, LA_DTYPE_F32, LA_DTYPE_BF16, TOKENS, DIM, 0, 64},
+  /* video VAE: rows = output frames (conv, norm), planes (upsample), or
+   * rows of a [4 * 96 * 384, 704] view (silu) */
+  {"vae conv 3x3x3", LA_OP_CONV3D, LA_DTYPE_BF16, 0, 4, 96, 0, 1},
+  {"vae rms norm", LA_OP_CHANNEL_RMS_NORM, LA_DTYPE_BF16, 0, 4, 96, 0, 1},
+  {"vae silu", LA_OP_SILU, LA_DTYPE_BF16, 0, 4 * 96 * VAE_H, VAE_W, 0,
+      VAE_H},
+  {"vae upsample 2x", LA_OP_UPSAMPLE_NEAREST_2X, LA_DTYPE_BF16, 0, 4 * 192,
+      VAE_H / 2, VAE_W / 2, 16},
+  {"vae clamp", LA_OP_CLAMP, LA_DTYPE_BF16, 0, 4 * 3 * VAE_H, VAE_W, 0,
+      VAE_H},
+  /* audio encoder: rows = input frames (50 per second after the first
+   * layer's stride 5 x 2 x ..., here a second at the 2nd layer's rate) */
+  {"audio conv k3 s2", LA_OP_CONV1D, LA_DTYPE_F32, 0, 3199, 512, 512, 65},
+  {"audio gelu", LA_OP_GELU_ERF, LA_DTYPE_F32, 0, 3199, 512, 0, 64},
+  /* text encoder */
+  {"text ffn (mixed)", LA_OP_LINEAR_MIXED, LA_DTYPE_F32, LA_DTYPE_BF16, 512,
+      4096, 10240, 8},
+  {"text attn + bias", LA_OP_ATTENTION_BIAS, LA_DTYPE_F32, 0, 512, 512, 0,
+      16},
 };
 
 typedef struct
@@ -133,6 +165,59 @@ setup (LaBackend * be, const Bench * b, gint64 rows, gboolean cpu, Args * a)
       a->t[1] = make (be, dt, 3, b->a, HEADS, HEAD_DIM, 1.0);
       a->t[2] = make (be, dt, 3, b->a, HEADS, HEAD_DIM, 1.0);
       a->dst = make (be, dt, 3, rows, HEADS, HEAD_DIM, 0);
+      break;
+    case LA_OP_CONV3D:{
+      /* 3x3x3, padding 1, a 2-frame causal past: rows output frames */
+      gint64 x_ne[] = { rows, b->a, VAE_H, VAE_W };
+      gint64 p_ne[] = { 2, b->a, VAE_H, VAE_W };
+      gint64 w_ne[] = { b->a, b->a, 3, 9 };
+
+      a->t[0] = la_tensor_new (be, dt, 4, x_ne, NULL);
+      a->t[1] = la_tensor_new (be, dt, 4, p_ne, NULL);
+      a->t[2] = la_tensor_new (be, dt, 4, w_ne, NULL);
+      a->t[3] = make (be, dt, 1, b->a, 0, 0, 0.1);
+      a->dst = la_tensor_new (be, dt, 4, x_ne, NULL);
+      a->failed |= !a->t[0] || !a->t[1] || !a->t[2] || !a->dst;
+      if (!a->failed) {
+        fill (a->t[0], 1.0);
+        fill (a->t[1], 1.0);
+        fill (a->t[2], 0.02);
+      }
+      break;
+    }
+    case LA_OP_CHANNEL_RMS_NORM:{
+      gint64 x_ne[] = { rows, b->a, VAE_H, VAE_W };
+
+      a->t[0] = la_tensor_new (be, dt, 4, x_ne, NULL);
+      a->t[1] = make (be, dt, 1, b->a, 0, 0, 1.0);
+      a->dst = la_tensor_new (be, dt, 4, x_ne, NULL);
+      a->failed |= !a->t[0] || !a->dst;
+      if (!a->failed)
+        fill (a->t[0], 1.0);
+      break;
+    }
+    case LA_OP_UPSAMPLE_NEAREST_2X:
+      a->t[0] = make (be, dt, 3, rows, b->a, b->b, 1.0);
+      a->dst = make (be, dt, 3, rows, 2 * b->a, 2 * b->b, 0);
+      break;
+    case LA_OP_CONV1D:
+      a->t[0] = make (be, dt, 2, rows, b->a, 0, 1.0);
+      a->t[1] = make (be, dt, 3, b->b, b->a, 3, 0.02);
+      a->t[2] = make (be, dt, 1, b->b, 0, 0, 0.1);
+      a->dst = make (be, dt, 2, (rows - 3) / 2 + 1, b->b, 0, 0);
+      break;
+    case LA_OP_LINEAR_MIXED:
+      /* the weights stay bf16 on both sides: the CPU has the op too */
+      a->t[0] = make (be, LA_DTYPE_F32, 2, rows, b->a, 0, 1.0);
+      a->t[1] = make (be, b->out, 2, b->b, b->a, 0, 0.01);
+      a->dst = make (be, LA_DTYPE_F32, 2, rows, b->b, 0, 0);
+      break;
+    case LA_OP_ATTENTION_BIAS:
+      a->t[0] = make (be, dt, 3, rows, T5_HEADS, T5_HEAD_DIM, 1.0);
+      a->t[1] = make (be, dt, 3, b->a, T5_HEADS, T5_HEAD_DIM, 1.0);
+      a->t[2] = make (be, dt, 3, b->a, T5_HEADS, T5_HEAD_DIM, 1.0);
+      a->t[3] = make (be, dt, 3, T5_HEADS, rows, b->a, 1.0);
+      a->dst = make (be, dt, 3, rows, T5_HEADS, T5_HEAD_DIM, 0);
       break;
     case LA_OP_ROPE_3D:
       a->t[0] = make (be, dt, 3, rows, HEADS, HEAD_DIM, 1.0);
@@ -200,6 +285,32 @@ run (LaBackend * be, const Bench * b, Args * a, GError ** error)
       return la_euler_step (be, a->dst, a->t[0], a->t[1], -0.25f, error);
     case LA_OP_CONVERT:
       return la_convert (be, a->dst, a->t[0], error);
+    case LA_OP_CONV3D:{
+      const LaConv3dParams p = { {3, 3, 3}, {1, 1, 1}, {1, 1, 1, 1} };
+
+      return la_conv3d (be, a->dst, a->t[0], a->t[1], a->t[2], a->t[3], &p,
+          error);
+    }
+    case LA_OP_CHANNEL_RMS_NORM:
+      return la_channel_rms_norm (be, a->dst, a->t[0], a->t[1], NULL, error);
+    case LA_OP_SILU:
+      return la_silu (be, a->dst, a->t[0], error);
+    case LA_OP_UPSAMPLE_NEAREST_2X:
+      return la_upsample_nearest_2x (be, a->dst, a->t[0], error);
+    case LA_OP_CLAMP:
+      return la_clamp (be, a->dst, a->t[0], -1.0f, 1.0f, error);
+    case LA_OP_CONV1D:{
+      const LaConv1dParams p = { 2, {0, 0}, 1 };
+
+      return la_conv1d (be, a->dst, a->t[0], a->t[1], a->t[2], &p, error);
+    }
+    case LA_OP_GELU_ERF:
+      return la_gelu_erf (be, a->dst, a->t[0], error);
+    case LA_OP_LINEAR_MIXED:
+      return la_linear (be, a->dst, a->t[0], a->t[1], NULL, error);
+    case LA_OP_ATTENTION_BIAS:
+      return la_attention_bias (be, a->dst, a->t[0], a->t[1], a->t[2],
+          a->t[3], 1.0f, error);
     default:
       g_assert_not_reached ();
   }
@@ -240,6 +351,24 @@ work (const Bench * b, gdouble * flops, gdouble * bytes)
     case LA_OP_ATTENTION:
       *flops = 4.0 * n * b->a * HEADS * HEAD_DIM;
       break;
+    case LA_OP_CONV3D:
+      *flops = 2.0 * n * b->a * b->a * 27.0 * VAE_H * VAE_W;
+      break;
+    case LA_OP_CONV1D:
+      *flops = 2.0 * ((b->rows - 3) / 2 + 1) * b->a * b->b * 3.0;
+      break;
+    case LA_OP_LINEAR_MIXED:
+      *flops = 2.0 * n * b->a * b->b;
+      break;
+    case LA_OP_ATTENTION_BIAS:
+      *flops = 4.0 * n * b->a * T5_HEADS * T5_HEAD_DIM;
+      break;
+    case LA_OP_CHANNEL_RMS_NORM:
+      *bytes = 2.0 * n * b->a * VAE_H * VAE_W * es;
+      break;
+    case LA_OP_UPSAMPLE_NEAREST_2X:
+      *bytes = 5.0 * n * b->a * b->b * es;
+      break;
     case LA_OP_ROPE_3D:
       *bytes = 2.0 * n * HEADS * HEAD_DIM * es;
       break;
@@ -269,9 +398,11 @@ main (int argc, char **argv)
   GPtrArray *f = g_ptr_array_new ();
 
   for (i = 1; i < argc; i++) {
-    if (g_strcmp0 (argv[i], "-n") == 0 && i + 1 < argc)
-      iters = MAX (1, atoi (argv[++i]));
-    else
+    if (g_strcmp0 (argv[i], "-n") == 0 && i + 1 < argc) {
+      /* not inside MAX (), which would evaluate argv[++i] twice */
+      iters = atoi (argv[++i]);
+      iters = MAX (1, iters);
+    } else
       g_ptr_array_add (f, argv[i]);
   }
   g_ptr_array_add (f, NULL);
@@ -312,11 +443,23 @@ main (int argc, char **argv)
     if (!wanted)
       continue;
 
-    if (b->op == LA_OP_ATTENTION)
+    if (b->op == LA_OP_CONV3D || b->op == LA_OP_CHANNEL_RMS_NORM)
+      g_snprintf (shape, sizeof (shape), "%" G_GINT64_FORMAT "f %"
+          G_GINT64_FORMAT "ch %dx%d %s", b->rows, b->a, VAE_H, VAE_W,
+          la_dtype_name (b->dtype));
+    else if (b->op == LA_OP_ATTENTION_BIAS)
+      g_snprintf (shape, sizeof (shape), "q%" G_GINT64_FORMAT " kv%"
+          G_GINT64_FORMAT " %dx%d %s", b->rows, b->a, T5_HEADS, T5_HEAD_DIM,
+          la_dtype_name (b->dtype));
+    else if (b->op == LA_OP_LINEAR_MIXED)
+      g_snprintf (shape, sizeof (shape), "%" G_GINT64_FORMAT "x%"
+          G_GINT64_FORMAT "->%" G_GINT64_FORMAT " f32 x %s", b->rows, b->a,
+          b->b, la_dtype_name (b->out));
+    else if (b->op == LA_OP_ATTENTION)
       g_snprintf (shape, sizeof (shape), "q%" G_GINT64_FORMAT " kv%"
           G_GINT64_FORMAT " %dx%d %s", b->rows, b->a, HEADS, HEAD_DIM,
           la_dtype_name (b->dtype));
-    else if (b->op == LA_OP_LINEAR)
+    else if (b->op == LA_OP_LINEAR || b->op == LA_OP_CONV1D)
       g_snprintf (shape, sizeof (shape), "%" G_GINT64_FORMAT "x%"
           G_GINT64_FORMAT "->%" G_GINT64_FORMAT " %s", b->rows, b->a, b->b,
           la_dtype_name (b->dtype));

@@ -13,9 +13,11 @@
  *
  *   test-backend-ops [-v] [-b cpu] [-o OP]... [OP]...   OP: linear, ...
  *
- * -b cpu tests a second CPU backend instead of CUDA: only the f32 and
- * convert cases run, and they must agree exactly; it checks the harness
- * itself (guards, views, in place) on machines without a GPU.
+ * -b cpu tests a second CPU backend instead of CUDA: only the f32 cases
+ * (with convert's, and the f32-output embedding and mixed linear cases,
+ * whose CPU code reads narrow storage) run, and they must agree exactly;
+ * it checks the harness itself (guards, views, in place) and the case
+ * builders on machines without a GPU.
  *
  * Inputs are random (fixed seed per case) and rounded to the case's dtype
  * first, so both backends see identical values; the CPU computes in fp32
@@ -24,7 +26,8 @@
  *     bf16 1e-2: bf16 output rounding alone is ~2e-3), and
  *   - every element is within 8 tol (|cpu| + rms (cpu)) -- one wrong
  *     element hides in a norm over 10^5, not in this -- and is finite, and
- *   - convert cases match bit for bit, and
+ *   - convert cases, and the copies and selections (upsample, transpose,
+ *     clamp, embedding), match exactly, and
  *   - nothing was written outside the output: each CUDA tensor sits in a
  *     buffer between guard bytes, outputs start as all-ones bytes (NaN in
  *     every float type, so an element never written fails), inputs must
@@ -32,7 +35,11 @@
  * Shapes include sizes that are not multiples of any kernel's tile (16
  * queries, 32 keys, 256 threads), head dims on both sides of each
  * attention variant (64/128/256/512), views at unaligned addresses, and
- * Wan's own sizes (dim 5120, 40 heads x 128).
+ * Wan's own sizes (dim 5120, 40 heads x 128); for the VAE, audio and text
+ * ops, channel and pixel counts on both sides of the convolutions' 64 x 64
+ * tiles, reductions not a multiple of their 32 step, strides, asymmetric
+ * padding, the causal past, masked (-inf) logits and a fully masked row,
+ * and out-of-range embedding ids.
  *
  * Without a GPU (or in a build without CUDA) it prints why and exits 77,
  * which meson reports as a skip. */
@@ -57,17 +64,22 @@ enum
   CASE_MISALIGN = 1 << 2,       /* tensors start one element off alignment */
   CASE_BROADCAST = 1 << 3,      /* add/mul: b is one row */
   CASE_F32_OUT = 1 << 4,        /* linear: y (and bias) f32 */
+  CASE_MASK = 1 << 5,           /* attention_bias: -inf logits, a dead row */
 };
 
 typedef struct
 {
   LaOp op;
   LaDType dtype;                /* of the main input; for convert, of x */
-  gint64 k[5];                  /* shape knobs, per op (see build_case) */
+  gint64 k[6];                  /* shape knobs, per op (see build_case) */
   guint flags;
-  gfloat param;                 /* eps, theta, scale, dt */
+  gfloat param;                 /* eps, theta, scale, dt, clamp's lo */
   gfloat amp;                   /* input amplitude, 0 = 1 */
-  LaDType to;                   /* convert: y's dtype */
+  LaDType to;                   /* convert: y's dtype; embedding: y's;
+                                 * linear_mixed: w's */
+  gfloat param2;                /* clamp's hi */
+  gint geo[10];                 /* conv3d: kernel[3], stride[3], pad[4];
+                                 * conv1d: stride, pad[2], groups */
 } OpCase;
 
 #define F32 LA_DTYPE_F32
@@ -85,7 +97,16 @@ typedef struct
  *   add, mul        rows, cols
  *   gated_residual  rows, cols, groups
  *   euler_step      rows, cols
- *   convert         n                                                     */
+ *   convert         n
+ *   conv3d          T, P (past frames), Cin, Cout, H, W; geo
+ *   channel_rms_norm, channel_affine   T (0: [C, H, W]), C, H, W
+ *   silu, gelu_erf, clamp              rows, cols
+ *   upsample_2x     N, H, W
+ *   transpose       B, M, N, S
+ *   conv1d          L, Cin, Cout, K; geo
+ *   linear_mixed    rows, in, out, outer (x f32, w in .to)
+ *   attention_bias  batch, lq, lk, heads, head_dim
+ *   embedding       L, vocab, C (table in dtype, y in .to)              */
 static const OpCase cases[] = {
   /* linear: tiny, odd, misaligned, Wan-sized, fp32 out from bf16 */
   {LA_OP_LINEAR, F32, {1, 1, 1, 1}, CASE_BIAS},
@@ -209,6 +230,123 @@ static const OpCase cases[] = {
   {LA_OP_CONVERT, FP8, {1001}, 0, 0, 0, BF16},
   {LA_OP_CONVERT, FP8, {1001}, 0, 0, 0, F16},
   {LA_OP_CONVERT, BF16, {300000}, CASE_MISALIGN, 0, 0, F32},
+  /* conv3d: the VAE's causal 3x3x3 with a 2-frame past, 1x1x1 shortcuts,
+   * the asymmetric stride-2 downsample, time downsampling, channel and
+   * pixel counts on both sides of the 64 x 64 tile and K of the 32 step */
+#define K333_PAD1 .geo = {3, 3, 3, 1, 1, 1, 1, 1, 1, 1}
+  {LA_OP_CONV3D, F32, {1, 0, 1, 1, 1, 1}, 0, .geo = {1, 1, 1, 1, 1, 1}},
+  {LA_OP_CONV3D, F32, {3, 2, 5, 7, 9, 11}, CASE_BIAS, K333_PAD1},
+  {LA_OP_CONV3D, F32, {1, 2, 3, 4, 5, 6}, 0, K333_PAD1},
+  {LA_OP_CONV3D, F32, {2, 0, 3, 70, 13, 67}, CASE_BIAS,
+      .geo = {1, 3, 3, 1, 2, 2, 0, 1, 0, 1}},
+  {LA_OP_CONV3D, F32, {4, 0, 37, 65, 10, 13}, 0,
+      .geo = {3, 1, 1, 2, 1, 1}},
+  {LA_OP_CONV3D, F32, {2, 1, 20, 33, 17, 70}, CASE_BIAS | CASE_MISALIGN,
+      .geo = {2, 3, 1, 1, 1, 2, 2, 0, 1, 3}},
+  {LA_OP_CONV3D, BF16, {3, 2, 5, 7, 9, 11}, CASE_BIAS, K333_PAD1},
+  {LA_OP_CONV3D, BF16, {4, 2, 96, 96, 24, 44}, CASE_BIAS, K333_PAD1},
+  {LA_OP_CONV3D, BF16, {1, 0, 33, 17, 65, 63}, CASE_MISALIGN,
+      .geo = {1, 3, 3, 1, 1, 1, 1, 1, 1, 1}},
+  {LA_OP_CONV3D, BF16, {2, 2, 16, 3, 32, 32}, CASE_BIAS, K333_PAD1},
+  {LA_OP_CONV3D, BF16, {2, 0, 96, 192, 12, 22}, CASE_BIAS,
+      .geo = {1, 1, 1, 1, 1, 1}},
+  {LA_OP_CONV3D, BF16, {2, 0, 40, 130, 15, 17}, CASE_BIAS,
+      .geo = {1, 3, 3, 1, 2, 2, 0, 1, 0, 1}},
+  {LA_OP_CONV3D, F16, {3, 2, 24, 40, 20, 30}, CASE_BIAS, K333_PAD1},
+#undef K333_PAD1
+
+  /* channel_rms_norm, channel_affine: pixels around the 256-thread block,
+   * single pictures and frame runs, in place */
+  {LA_OP_CHANNEL_RMS_NORM, F32, {0, 1, 1, 1}},
+  {LA_OP_CHANNEL_RMS_NORM, F32, {0, 5, 7, 37}, CASE_BIAS},
+  {LA_OP_CHANNEL_RMS_NORM, F32, {3, 96, 16, 17}, CASE_BIAS | CASE_INPLACE},
+  {LA_OP_CHANNEL_RMS_NORM, F32, {2, 16, 9, 29}, 0, 0, 1e-20f},
+  {LA_OP_CHANNEL_RMS_NORM, BF16, {3, 96, 16, 17}, CASE_BIAS},
+  {LA_OP_CHANNEL_RMS_NORM, BF16, {2, 384, 12, 22}, CASE_MISALIGN},
+  {LA_OP_CHANNEL_RMS_NORM, F16, {2, 33, 11, 13}, CASE_BIAS},
+  {LA_OP_CHANNEL_AFFINE, F32, {0, 1, 1, 1}},
+  {LA_OP_CHANNEL_AFFINE, F32, {3, 16, 12, 22}, CASE_INPLACE},
+  {LA_OP_CHANNEL_AFFINE, BF16, {3, 16, 12, 22}, CASE_MISALIGN},
+  {LA_OP_CHANNEL_AFFINE, F16, {0, 7, 5, 3}},
+
+  /* elementwise: wide ranges reach the tails (silu's overflow to -0,
+   * gelu_erf's cancellation, clamp on both sides) */
+  {LA_OP_SILU, F32, {1, 1}, 0, 0, 4},
+  {LA_OP_SILU, F32, {3, 333}, 0, 0, 100},
+  {LA_OP_SILU, F32, {64, 5000}, CASE_INPLACE, 0, 8},
+  {LA_OP_SILU, BF16, {3, 333}, 0, 0, 8},
+  {LA_OP_SILU, BF16, {64, 5000}, CASE_MISALIGN, 0, 8},
+  {LA_OP_SILU, F16, {3, 333}, 0, 0, 8},
+  {LA_OP_GELU_ERF, F32, {1, 1}, 0, 0, 4},
+  {LA_OP_GELU_ERF, F32, {3, 333}, 0, 0, 8},
+  {LA_OP_GELU_ERF, F32, {50, 4096}, CASE_INPLACE, 0, 4},
+  {LA_OP_GELU_ERF, BF16, {3, 333}, 0, 0, 8},
+  {LA_OP_GELU_ERF, BF16, {50, 4096}, CASE_MISALIGN, 0, 4},
+  {LA_OP_GELU_ERF, F16, {3, 333}, 0, 0, 4},
+  {LA_OP_CLAMP, F32, {1, 1}, 0, -0.5f, 2, 0, 0.75f},
+  {LA_OP_CLAMP, F32, {7, 333}, 0, -0.5f, 2, 0, 0.75f},
+  {LA_OP_CLAMP, F32, {64, 5000}, CASE_INPLACE, -1.0f, 2, 0, 1.0f},
+  {LA_OP_CLAMP, BF16, {7, 333}, CASE_MISALIGN, -0.5f, 2, 0, 0.75f},
+  {LA_OP_CLAMP, F16, {7, 333}, 0, 0.0f, 2, 0, 0.5f},
+
+  /* upsample_2x and transpose: copies, compared exactly */
+  {LA_OP_UPSAMPLE_NEAREST_2X, F32, {1, 1, 1}},
+  {LA_OP_UPSAMPLE_NEAREST_2X, F32, {5, 7, 130}},
+  {LA_OP_UPSAMPLE_NEAREST_2X, BF16, {96, 12, 22}, CASE_MISALIGN},
+  {LA_OP_UPSAMPLE_NEAREST_2X, F16, {3, 9, 9}},
+  {LA_OP_TRANSPOSE, F32, {1, 1, 1, 1}},
+  {LA_OP_TRANSPOSE, F32, {3, 33, 65, 1}},
+  {LA_OP_TRANSPOSE, F32, {1, 16, 5, 264}},
+  {LA_OP_TRANSPOSE, F32, {2, 7, 3, 5}},
+  {LA_OP_TRANSPOSE, BF16, {2, 100, 31, 1}, CASE_MISALIGN},
+  {LA_OP_TRANSPOSE, BF16, {1, 96, 4, 600}},
+  {LA_OP_TRANSPOSE, F16, {4, 3, 70, 2}},
+
+  /* conv1d: wav2vec2's feature extractor (stride 5 over samples, then
+   * stride 2) and its grouped positional convolution, odd sizes */
+  {LA_OP_CONV1D, F32, {1, 1, 1, 1}, 0, .geo = {1, 0, 0, 1}},
+  {LA_OP_CONV1D, F32, {400, 1, 70, 10}, 0, .geo = {5, 0, 0, 1}},
+  {LA_OP_CONV1D, F32, {99, 64, 67, 3}, CASE_BIAS, .geo = {2, 0, 0, 1}},
+  {LA_OP_CONV1D, F32, {50, 64, 64, 16}, CASE_BIAS, .geo = {1, 8, 7, 4}},
+  {LA_OP_CONV1D, F32, {37, 12, 30, 5}, CASE_MISALIGN, .geo = {3, 2, 4, 3}},
+  {LA_OP_CONV1D, BF16, {200, 512, 512, 3}, CASE_BIAS, .geo = {2, 0, 0, 1}},
+  {LA_OP_CONV1D, BF16, {101, 128, 128, 128}, CASE_BIAS,
+      .geo = {1, 64, 63, 16}},
+  {LA_OP_CONV1D, BF16, {37, 12, 30, 5}, CASE_MISALIGN, .geo = {3, 2, 4, 3}},
+  {LA_OP_CONV1D, F16, {99, 64, 67, 3}, CASE_BIAS, .geo = {2, 1, 1, 1}},
+
+  /* linear_mixed: f32 x over bf16/f16 weights; 'out' past one chunk of
+   * widened weights would need > 32 MiB, so chunking shows at in = 65536 */
+  {LA_OP_LINEAR_MIXED, F32, {1, 1, 1, 1}, CASE_BIAS, .to = BF16},
+  {LA_OP_LINEAR_MIXED, F32, {7, 3, 5, 1}, 0, .to = BF16},
+  {LA_OP_LINEAR_MIXED, F32, {64, 61, 33, 2}, CASE_BIAS, .to = BF16},
+  {LA_OP_LINEAR_MIXED, F32, {33, 4096, 300, 1}, CASE_BIAS, .to = BF16},
+  {LA_OP_LINEAR_MIXED, F32, {5, 65536, 200, 1}, CASE_BIAS, .to = BF16},
+  {LA_OP_LINEAR_MIXED, F32, {100, 64, 96, 1}, CASE_MISALIGN | CASE_BIAS,
+      .to = BF16},
+  {LA_OP_LINEAR_MIXED, F32, {64, 61, 33, 2}, CASE_BIAS, .to = F16},
+
+  /* attention_bias: T5's 64-dim heads, masked keys and a dead row,
+   * tile edges */
+  {LA_OP_ATTENTION_BIAS, F32, {1, 1, 1, 1, 1}, 0, 1.0f},
+  {LA_OP_ATTENTION_BIAS, F32, {1, 17, 33, 3, 64}, 0, 1.0f},
+  {LA_OP_ATTENTION_BIAS, F32, {2, 33, 65, 2, 64}, CASE_MASK, 1.0f},
+  {LA_OP_ATTENTION_BIAS, F32, {1, 20, 40, 2, 128}, CASE_MASK, 0.0f},
+  {LA_OP_ATTENTION_BIAS, F32, {1, 15, 31, 2, 200}, 0, 0.0f, 3.0f},
+  {LA_OP_ATTENTION_BIAS, BF16, {1, 17, 33, 3, 64}, CASE_MASK, 1.0f},
+  {LA_OP_ATTENTION_BIAS, BF16, {1, 100, 100, 8, 64}, 0, 1.0f},
+  {LA_OP_ATTENTION_BIAS, BF16, {2, 33, 47, 3, 64}, CASE_MISALIGN | CASE_MASK,
+      1.0f},
+  {LA_OP_ATTENTION_BIAS, F16, {1, 40, 50, 4, 64}, CASE_MASK, 1.0f},
+
+  /* embedding: out-of-range ids give zero rows; tables in every type */
+  {LA_OP_EMBEDDING, F32, {1, 1, 1}, 0, .to = F32},
+  {LA_OP_EMBEDDING, F32, {40, 100, 300}, 0, .to = F32},
+  {LA_OP_EMBEDDING, BF16, {40, 100, 300}, 0, .to = F32},
+  {LA_OP_EMBEDDING, BF16, {40, 100, 300}, CASE_MISALIGN, .to = BF16},
+  {LA_OP_EMBEDDING, F16, {17, 50, 64}, 0, .to = F32},
+  {LA_OP_EMBEDDING, F16, {17, 50, 64}, 0, .to = F16},
+  {LA_OP_EMBEDDING, FP8, {17, 50, 64}, 0, .to = F32},
 };
 
 /* ---- one case, backend-independent ---- */
@@ -384,6 +522,119 @@ build_case (const OpCase * c, Instance * in)
       set_dst (in, c->to, 1, k);
       break;
     }
+    case LA_OP_CONV3D:{
+      const gint *g = c->geo;
+      gint64 x_ne[] = { k[0], k[2], k[4], k[5] };
+      gint64 p_ne[] = { k[1], k[2], k[4], k[5] };
+      gint64 w_ne[] = { k[3], k[2], g[0], (gint64) g[1] * g[2] };
+      gint64 y_ne[] = { (k[1] + k[0] - g[0]) / g[3] + 1, k[3],
+        (k[4] + g[6] + g[7] - g[1]) / g[4] + 1,
+        (k[5] + g[8] + g[9] - g[2]) / g[5] + 1
+      };
+
+      add_src (in, 0, dt, 4, x_ne, 1.0, 0.0);
+      if (k[1] > 0)
+        add_src (in, 1, dt, 4, p_ne, 1.0, 0.0);
+      add_src (in, 2, dt, 4, w_ne, 1.0 / sqrt ((gdouble) count (3,
+                  &w_ne[1])), 0.0);
+      if (c->flags & CASE_BIAS)
+        add_src (in, 3, dt, 1, &k[3], 1.0, 0.0);
+      set_dst (in, dt, 4, y_ne);
+      break;
+    }
+    case LA_OP_CHANNEL_RMS_NORM:
+    case LA_OP_CHANNEL_AFFINE:{
+      /* k[0] = 0: a single [C, H, W] picture */
+      gint dims = k[0] > 0 ? 4 : 3;
+      const gint64 *x_ne = k[0] > 0 ? k : &k[1];
+
+      add_src (in, 0, dt, dims, x_ne, amp, 0.25 * amp);
+      add_src (in, 1, dt, 1, &k[1], 0.5, 1.0);
+      if (c->op == LA_OP_CHANNEL_AFFINE || (c->flags & CASE_BIAS))
+        add_src (in, 2, dt, 1, &k[1], 1.0, 0.0);
+      set_dst (in, dt, dims, x_ne);
+      break;
+    }
+    case LA_OP_SILU:
+    case LA_OP_GELU_ERF:
+    case LA_OP_CLAMP:
+      add_src (in, 0, dt, 2, k, amp, 0.0);
+      set_dst (in, dt, 2, k);
+      break;
+    case LA_OP_UPSAMPLE_NEAREST_2X:{
+      gint64 y_ne[] = { k[0], 2 * k[1], 2 * k[2] };
+
+      add_src (in, 0, dt, 3, k, 1.0, 0.0);
+      set_dst (in, dt, 3, y_ne);
+      break;
+    }
+    case LA_OP_TRANSPOSE:{
+      gint64 y_ne[] = { k[0], k[2], k[1], k[3] };
+
+      add_src (in, 0, dt, 4, k, 1.0, 0.0);
+      set_dst (in, dt, 4, y_ne);
+      break;
+    }
+    case LA_OP_CONV1D:{
+      const gint *g = c->geo;
+      gint64 x_ne[] = { k[0], k[1] };
+      gint64 w_ne[] = { k[2], k[1] / g[3], k[3] };
+      gint64 y_ne[] = { (k[0] + g[1] + g[2] - k[3]) / g[0] + 1, k[2] };
+
+      add_src (in, 0, dt, 2, x_ne, 1.0, 0.0);
+      add_src (in, 1, dt, 3, w_ne, 1.0 / sqrt ((gdouble) count (2,
+                  &w_ne[1])), 0.0);
+      if (c->flags & CASE_BIAS)
+        add_src (in, 2, dt, 1, &k[2], 1.0, 0.0);
+      set_dst (in, dt, 2, y_ne);
+      break;
+    }
+    case LA_OP_LINEAR_MIXED:{
+      gint64 x_ne[] = { k[3], k[0], k[1] }, w_ne[] = { k[2], k[1] };
+      gint64 y_ne[] = { k[3], k[0], k[2] };
+
+      add_src (in, 0, F32, 3, x_ne, 1.0, 0.0);
+      add_src (in, 1, c->to, 2, w_ne, 1.0 / sqrt ((gdouble) k[1]), 0.0);
+      if (c->flags & CASE_BIAS)
+        add_src (in, 2, F32, 1, &k[2], 1.0, 0.0);
+      set_dst (in, F32, 3, y_ne);
+      break;
+    }
+    case LA_OP_ATTENTION_BIAS:{
+      gint64 q_ne[] = { k[0], k[1], k[3], k[4] };
+      gint64 kv_ne[] = { k[0], k[2], k[3], k[4] };
+      gint64 b_ne[] = { k[3], k[1], k[2] };
+      gint64 j;
+
+      add_src (in, 0, dt, 4, q_ne, amp, 0.0);
+      add_src (in, 1, dt, 4, kv_ne, amp, 0.0);
+      add_src (in, 2, dt, 4, kv_ne, 1.0, 0.0);
+      add_src (in, 3, dt, 3, b_ne, 2.0, 0.0);
+      if (c->flags & CASE_MASK) {
+        /* every fifth key dropped, and query 0 of head 0 sees none */
+        for (j = 0; j < count (3, b_ne); j++)
+          if (j % k[2] % 5 == 3 || j < k[2])
+            in->src_data[3][j] = -INFINITY;
+      }
+      set_dst (in, dt, 4, q_ne);
+      break;
+    }
+    case LA_OP_EMBEDDING:{
+      gint64 t_ne[] = { k[1], k[2] }, y_ne[] = { k[0], k[2] };
+      gint64 j;
+
+      add_src (in, 0, dt, 2, t_ne, 1.0, 0.0);
+      /* ids in [-2, V + 2): a few outside the table */
+      add_src (in, 1, LA_DTYPE_I32, 1, &k[0], 0.5 * k[1] + 2, 0.5 * k[1]);
+      for (j = 0; j < k[0]; j++)
+        in->src_data[1][j] = floorf (in->src_data[1][j]);
+      if (k[0] > 2) {
+        in->src_data[1][0] = -1.0f;
+        in->src_data[1][1] = (gfloat) k[1];
+      }
+      set_dst (in, c->to, 2, y_ne);
+      break;
+    }
     default:
       g_assert_not_reached ();
   }
@@ -428,6 +679,45 @@ run_op (LaBackend * be, const OpCase * c, LaTensor * dst, LaTensor ** src,
       return la_euler_step (be, dst, src[0], src[1], c->param, error);
     case LA_OP_CONVERT:
       return la_convert (be, dst, src[0], error);
+    case LA_OP_CONV3D:{
+      LaConv3dParams p;
+      gint i;
+
+      for (i = 0; i < 3; i++) {
+        p.kernel[i] = c->geo[i];
+        p.stride[i] = c->geo[3 + i];
+      }
+      for (i = 0; i < 4; i++)
+        p.pad[i] = c->geo[6 + i];
+      return la_conv3d (be, dst, src[0], src[1], src[2], src[3], &p, error);
+    }
+    case LA_OP_CHANNEL_RMS_NORM:
+      return la_channel_rms_norm (be, dst, src[0], src[1], src[2], error);
+    case LA_OP_CHANNEL_AFFINE:
+      return la_channel_affine (be, dst, src[0], src[1], src[2], error);
+    case LA_OP_SILU:
+      return la_silu (be, dst, src[0], error);
+    case LA_OP_GELU_ERF:
+      return la_gelu_erf (be, dst, src[0], error);
+    case LA_OP_CLAMP:
+      return la_clamp (be, dst, src[0], c->param, c->param2, error);
+    case LA_OP_UPSAMPLE_NEAREST_2X:
+      return la_upsample_nearest_2x (be, dst, src[0], error);
+    case LA_OP_TRANSPOSE:
+      return la_transpose (be, dst, src[0], error);
+    case LA_OP_CONV1D:{
+      LaConv1dParams p = { c->geo[0], {c->geo[1], c->geo[2]}, c->geo[3] };
+
+      return la_conv1d (be, dst, src[0], src[1], src[2], &p, error);
+    }
+    case LA_OP_LINEAR_MIXED:
+      /* la_linear () picks the mixed op from the dtypes */
+      return la_linear (be, dst, src[0], src[1], src[2], error);
+    case LA_OP_ATTENTION_BIAS:
+      return la_attention_bias (be, dst, src[0], src[1], src[2], src[3],
+          c->param, error);
+    case LA_OP_EMBEDDING:
+      return la_embedding (be, dst, src[0], src[1], error);
     default:
       g_assert_not_reached ();
   }
@@ -521,13 +811,33 @@ slot_check (Slot * s, gsize skip, gsize skip_len, gchar ** why)
 
 /* ---- comparison ---- */
 
+/* @src: the input's index, -1 for the output */
 static LaDType
-cpu_dtype (const OpCase * c, LaDType dtype)
+cpu_dtype (const OpCase * c, gint src, LaDType dtype)
 {
-  /* the reference computes in f32; convert alone keeps storage types */
-  if (c->op == LA_OP_CONVERT || dtype == LA_DTYPE_I32)
+  /* the reference computes in f32; convert keeps storage types, and so do
+   * the ops whose CPU code reads narrow storage itself (mixed linear's
+   * weights, embedding's table) */
+  if (c->op == LA_OP_CONVERT || dtype == LA_DTYPE_I32
+      || (c->op == LA_OP_LINEAR_MIXED && src == 1)
+      || (c->op == LA_OP_EMBEDDING && src == 0))
     return dtype;
   return LA_DTYPE_F32;
+}
+
+/* the dtype la_backend_supports_op () is asked about */
+static LaDType
+support_dtype (const OpCase * c)
+{
+  return c->op == LA_OP_EMBEDDING ? c->to : c->dtype;
+}
+
+/* copies and comparisons produce values their inputs already held */
+static gboolean
+exact_op (LaOp op)
+{
+  return op == LA_OP_UPSAMPLE_NEAREST_2X || op == LA_OP_TRANSPOSE
+      || op == LA_OP_CLAMP || op == LA_OP_EMBEDDING;
 }
 
 static gdouble
@@ -612,6 +922,17 @@ describe_case (const OpCase * c, const Instance * in)
     g_string_append (s, ",misaligned");
   if (c->flags & CASE_BROADCAST)
     g_string_append (s, ",broadcast");
+  if (c->flags & CASE_MASK)
+    g_string_append (s, ",masked");
+  if (c->op == LA_OP_CONV3D)
+    g_string_append_printf (s, ",k%dx%dx%d,s%dx%dx%d,pad%d/%d/%d/%d",
+        c->geo[0], c->geo[1], c->geo[2], c->geo[3], c->geo[4], c->geo[5],
+        c->geo[6], c->geo[7], c->geo[8], c->geo[9]);
+  if (c->op == LA_OP_CONV1D)
+    g_string_append_printf (s, ",s%d,pad%d/%d,g%d", c->geo[0], c->geo[1],
+        c->geo[2], c->geo[3]);
+  if (c->op == LA_OP_CLAMP)
+    g_string_append_printf (s, ",[%g,%g]", c->param, c->param2);
   if (c->amp > 0)
     g_string_append_printf (s, ",amp=%g", c->amp);
   g_string_append_c (s, ')');
@@ -632,13 +953,13 @@ run_reference (LaBackend * cpu, const OpCase * c, const Instance * in,
   for (i = 0; i < in->n_src; i++) {
     if (!in->present[i])
       continue;
-    src[i] = la_tensor_new (cpu, cpu_dtype (c, in->src_dtype[i]),
+    src[i] = la_tensor_new (cpu, cpu_dtype (c, i, in->src_dtype[i]),
         in->src_dims[i], in->src_ne[i], &error);
     if (!src[i] || !la_tensor_set_f32 (src[i], in->src_data[i],
             count (in->src_dims[i], in->src_ne[i]), &error))
       goto failed;
   }
-  dst = la_tensor_new (cpu, cpu_dtype (c, in->dst_dtype), in->dst_dims,
+  dst = la_tensor_new (cpu, cpu_dtype (c, -1, in->dst_dtype), in->dst_dims,
       in->dst_ne, &error);
   if (!dst || !run_op (cpu, c, dst, src, &error))
     goto failed;
@@ -681,7 +1002,7 @@ run_case (LaBackend * gpu, LaBackend * cpu, const OpCase * c, gint case_no,
   name = describe_case (c, &in);
   n = count (in.dst_dims, in.dst_ne);
 
-  if (!la_backend_supports_op (gpu, c->op, c->dtype)
+  if (!la_backend_supports_op (gpu, c->op, support_dtype (c))
       || (c->op == LA_OP_CONVERT && !la_backend_supports_op (gpu, c->op,
               c->to))) {
     printf ("  %s: not supported\n", name);
@@ -763,7 +1084,7 @@ run_case (LaBackend * gpu, LaBackend * cpu, const OpCase * c, gint case_no,
     if (why)
       goto report;
   } else {
-    tol = exact ? 0.0 : default_tol (c->dtype);
+    tol = exact || exact_op (c->op) ? 0.0 : default_tol (c->dtype);
     if (!compare (got, ref, n, tol, &err, &why))
       goto report;
   }

@@ -61,6 +61,30 @@ set_device (LaBackend * backend, GError ** error)
       error);
 }
 
+gpointer
+la_cuda_scratch (LaBackend * backend, gsize size, GError ** error)
+{
+  LaCudaContext *ctx = LA_CUDA_CONTEXT (backend);
+  gpointer p = NULL;
+
+  if (size <= ctx->scratch_size)
+    return ctx->scratch;
+  /* queued work may still read the old scratch */
+  if (!la_cuda_check (backend, cudaStreamSynchronize (ctx->stream),
+          "scratch (synchronize)", error))
+    return NULL;
+  if (ctx->scratch)
+    (void) cudaFree (ctx->scratch);
+  ctx->scratch = NULL;
+  ctx->scratch_size = 0;
+  if (!la_cuda_check (backend, cudaMalloc (&p, size), "cudaMalloc (scratch)",
+          error))
+    return NULL;
+  ctx->scratch = p;
+  ctx->scratch_size = size;
+  return p;
+}
+
 /* ---- buffer ---- */
 
 static void
@@ -136,16 +160,42 @@ cuda_alloc_buffer (LaBackend * backend, gsize size, GError ** error)
 static gboolean
 cuda_supports_op (LaBackend * backend, LaOp op, LaDType dtype)
 {
-  switch (dtype) {
-    case LA_DTYPE_F32:
-    case LA_DTYPE_BF16:
-    case LA_DTYPE_F16:
-      /* the ops after LA_OP_CONVERT (the video VAE's from LA_OP_CONV3D
-       * on, and later ones) have no kernels yet */
-      return op < LA_OP_CONV3D;
-    case LA_DTYPE_FP8_E4M3:
-      /* fp8 GEMMs come with the fp8 issue; storage conversion now */
-      return op == LA_OP_CONVERT;
+  gboolean float_type = dtype == LA_DTYPE_F32 || dtype == LA_DTYPE_BF16
+      || dtype == LA_DTYPE_F16;
+
+  /* ops are listed one by one: an op added to LaOp later is unsupported
+   * here until it has a kernel */
+  switch (op) {
+    case LA_OP_LINEAR:
+    case LA_OP_RMS_NORM:
+    case LA_OP_LAYER_NORM_MODULATE:
+    case LA_OP_GELU_TANH:
+    case LA_OP_ROPE_3D:
+    case LA_OP_ATTENTION:
+    case LA_OP_ADD:
+    case LA_OP_MUL:
+    case LA_OP_GATED_RESIDUAL:
+    case LA_OP_EULER_STEP:
+    case LA_OP_CONV3D:
+    case LA_OP_CHANNEL_RMS_NORM:
+    case LA_OP_CHANNEL_AFFINE:
+    case LA_OP_SILU:
+    case LA_OP_UPSAMPLE_NEAREST_2X:
+    case LA_OP_TRANSPOSE:
+    case LA_OP_CLAMP:
+    case LA_OP_CONV1D:
+    case LA_OP_GELU_ERF:
+    case LA_OP_ATTENTION_BIAS:
+      /* fp8 GEMMs and attention come with the fp8 work */
+      return float_type;
+    case LA_OP_EMBEDDING:
+      /* dtype is y's: f32 from any table, or the table's own type */
+      return float_type;
+    case LA_OP_LINEAR_MIXED:
+      /* dtype is x's; the weights are bf16 or f16 */
+      return dtype == LA_DTYPE_F32;
+    case LA_OP_CONVERT:
+      return float_type || dtype == LA_DTYPE_FP8_E4M3;
     default:
       return FALSE;
   }
@@ -179,6 +229,30 @@ cuda_compute_op (LaBackend * backend, const LaOpDesc * d, GError ** error)
       return la_cuda_euler_step (backend, d, error);
     case LA_OP_CONVERT:
       return la_cuda_convert (backend, d, error);
+    case LA_OP_CONV3D:
+      return la_cuda_conv3d (backend, d, error);
+    case LA_OP_CHANNEL_RMS_NORM:
+      return la_cuda_channel_rms_norm (backend, d, error);
+    case LA_OP_CHANNEL_AFFINE:
+      return la_cuda_channel_affine (backend, d, error);
+    case LA_OP_SILU:
+      return la_cuda_silu (backend, d, error);
+    case LA_OP_UPSAMPLE_NEAREST_2X:
+      return la_cuda_upsample_nearest_2x (backend, d, error);
+    case LA_OP_TRANSPOSE:
+      return la_cuda_transpose (backend, d, error);
+    case LA_OP_CLAMP:
+      return la_cuda_clamp (backend, d, error);
+    case LA_OP_CONV1D:
+      return la_cuda_conv1d (backend, d, error);
+    case LA_OP_GELU_ERF:
+      return la_cuda_gelu_erf (backend, d, error);
+    case LA_OP_LINEAR_MIXED:
+      return la_cuda_linear_mixed (backend, d, error);
+    case LA_OP_ATTENTION_BIAS:
+      return la_cuda_attention_bias (backend, d, error);
+    case LA_OP_EMBEDDING:
+      return la_cuda_embedding (backend, d, error);
     default:
       g_set_error (error, LA_ERROR, LA_ERROR_NOT_SUPPORTED,
           "%s: op %d unknown to the CUDA backend", backend->device.name,
@@ -212,6 +286,8 @@ cuda_free (LaBackend * backend)
       (void) cublasLtDestroy (ctx->lt);
     if (ctx->workspace)
       (void) cudaFree (ctx->workspace);
+    if (ctx->scratch)
+      (void) cudaFree (ctx->scratch);
     if (ctx->stream)
       (void) cudaStreamDestroy (ctx->stream);
   }

@@ -30,6 +30,8 @@ typedef struct
   cublasLtHandle_t lt;
   gpointer        workspace;    /* cuBLASLt scratch, device memory */
   gsize           workspace_size;
+  gpointer        scratch;      /* launchers' temporaries (la_cuda_scratch) */
+  gsize           scratch_size;
 } LaCudaContext;
 
 #define LA_CUDA_CONTEXT(backend) ((LaCudaContext *) (backend)->context)
@@ -40,6 +42,13 @@ gboolean        la_cuda_check (LaBackend * backend, cudaError_t err,
     const gchar * what, GError ** error);
 
 la_kernel_dtype la_cuda_kernel_dtype (LaDType dtype);
+
+/* Device scratch of at least @size bytes for a launcher's temporaries,
+ * valid until the next call (which may grow it). Work queued on the
+ * stream is ordered, so consecutive ops can share it; growing waits for
+ * the stream first. NULL and @error when out of memory. */
+gpointer        la_cuda_scratch (LaBackend * backend, gsize size,
+    GError ** error);
 
 /* launchers: one per op file */
 gboolean        la_cuda_linear (LaBackend * backend, const LaOpDesc * d,
@@ -61,6 +70,30 @@ gboolean        la_cuda_gated_residual (LaBackend * backend,
 gboolean        la_cuda_euler_step (LaBackend * backend, const LaOpDesc * d,
     GError ** error);
 gboolean        la_cuda_convert (LaBackend * backend, const LaOpDesc * d,
+    GError ** error);
+gboolean        la_cuda_conv3d (LaBackend * backend, const LaOpDesc * d,
+    GError ** error);
+gboolean        la_cuda_channel_rms_norm (LaBackend * backend,
+    const LaOpDesc * d, GError ** error);
+gboolean        la_cuda_channel_affine (LaBackend * backend,
+    const LaOpDesc * d, GError ** error);
+gboolean        la_cuda_silu (LaBackend * backend, const LaOpDesc * d,
+    GError ** error);
+gboolean        la_cuda_upsample_nearest_2x (LaBackend * backend,
+    const LaOpDesc * d, GError ** error);
+gboolean        la_cuda_transpose (LaBackend * backend, const LaOpDesc * d,
+    GError ** error);
+gboolean        la_cuda_clamp (LaBackend * backend, const LaOpDesc * d,
+    GError ** error);
+gboolean        la_cuda_conv1d (LaBackend * backend, const LaOpDesc * d,
+    GError ** error);
+gboolean        la_cuda_gelu_erf (LaBackend * backend, const LaOpDesc * d,
+    GError ** error);
+gboolean        la_cuda_linear_mixed (LaBackend * backend,
+    const LaOpDesc * d, GError ** error);
+gboolean        la_cuda_attention_bias (LaBackend * backend,
+    const LaOpDesc * d, GError ** error);
+gboolean        la_cuda_embedding (LaBackend * backend, const LaOpDesc * d,
     GError ** error);
 
 G_END_DECLS
