@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages liveavatar needs to build and run its demo;
-# with the argument "tests", also what the test suite's recipes run against
-# (nginx-rtmp, headless Chromium, python3-gi). Idempotent; skips apt entirely
-# when everything is already there.
+# Installs the Debian 12 packages liveavatar needs to build, run its demo and
+# recipes, and test: the recipes need nginx-rtmp, headless Chromium and
+# python3-gi, so that every recipe in examples/pipelines/ runs after the
+# README's set-up command. Idempotent; skips apt entirely when everything is
+# already there.
 set -euo pipefail
 
 PKGS=(
@@ -12,14 +13,10 @@ PKGS=(
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-base-apps gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
   espeak-ng sox
+  nginx libnginx-mod-rtmp gstreamer1.0-nice python3-gi gir1.2-gstreamer-1.0
+  gir1.2-gst-plugins-base-1.0 gir1.2-gst-plugins-bad-1.0
+  chromium chromium-driver python3-selenium
 )
-if [ "${1:-}" = "tests" ]; then
-  PKGS+=(
-    nginx libnginx-mod-rtmp gstreamer1.0-nice python3-gi gir1.2-gstreamer-1.0
-    gir1.2-gst-plugins-base-1.0 gir1.2-gst-plugins-bad-1.0
-    chromium chromium-driver python3-selenium
-  )
-fi
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -6,7 +6,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-bash tools/install-deps.sh tests || exit 1
+bash tools/install-deps.sh || exit 1
 
 rc=0
 tools/build.sh build || exit 1
