@@ -21,8 +21,16 @@
                                                  _forward_inference
     liveavatar/models/wan/wan_2_2/modules/s2v/s2v_utils.py  rope_precompute
 
-Only the core is here: no audio injection, FramePack motion tokens, sink,
-ring policy or block scheduler.
+Also from Wan-Video/Wan2.2 wan/modules/s2v/audio_utils.py
+(CausalAudioEncoder, AudioInjector_WAN), auxi_blocks.py (CausalConv1d,
+MotionEncoder_tc), diffusers' AdaLayerNorm (chunk_dim=1: shift first), and
+Live Avatar's after_transformer_block and its TPP pipeline's per-block
+audio slice: the audio encoder and the audio injection; Live Avatar's
+liveavatar/models/wan/causal_motioner.py (FramePackMotioner) and
+s2v_utils.py rope_precompute: the FramePack motion tokens and their
+positions; Live Avatar's _forward_sink / _forward_inference with
+CausalWanS2VSelfAttention's kv_cache and causal_s2v_pipeline_tpp.py's
+calls: the sink, the ring and one cache per denoising step (Stream).
 
 Places where the source was unclear or where this oracle chooses (the C
 code makes the same choices):
@@ -70,6 +78,35 @@ code makes the same choices):
    cross_attn_norm and window_size from the saved config
    (ignore_for_config), so the class defaults ((1, 2, 2), 4096, True, True)
    apply; the tiny config writes text_dim, which the C loader honours.
+9. Audio: the pipeline hands each block 12 video frames of features; the
+   model prepends motion_frames[0] = 73 copies of the first frame, encodes
+   (causal convs, replicate padding, strides 1, 2, 2) and drops the first
+   motion_frames[1] = 19 latent steps, leaving 3. Live Avatar casts the
+   encoder's outputs to the model dtype (bf16) before injection; not
+   reproduced (fp32 reference). The layer-weight fusion is written as the
+   source writes it ((x * w) / sum (w), then summed).
+10. Injector k serves block audio_inject_layers[k]. The source numbers the
+   injectors by a substring match of 'transformer_blocks.<id>' over the
+   block names; for Wan2.2-S2V's list (and any list where no id's digits
+   prefix another block's number) that is the list position.
+11. FramePack: the motioner's convs take 16 channels in the source
+   (hard-coded); here they take in_dim (16 in Wan2.2-S2V; the tiny model's
+   4). Motion tokens get cond mask row 2 and timestep 0; their time
+   positions are never rolled out (rollout_grid_sizes shifts only the
+   first two grid groups). When Live Avatar drops the motion (the first
+   clip, drop_first_motion) it does NOT remove the tokens: it zeroes them
+   and their RoPE multipliers (process_motion_frame_pack); that belongs to
+   the sink prefill, not to these functions.
+12. Stream (the cache): per layer a ring of `cap` RoPE'd keys / values
+   written at current_start % cap (all of it attended once current_start
+   >= cap, else [0, current_start + L)), and the sink's unrotated keys and
+   values, rotated at each forward with the ref at 30 + max (0,
+   current_start / fsl - (30 - draw)) and the motion at its fixed times.
+   The draw (random.randint (4, 30) in the source, unseeded) is an input.
+   The sink forward rotates q and k with zero multipliers for dropped
+   motion tokens (process_motion_frame_pack returns zeros_like of the
+   tokens AND of their RoPE table); the inference forward rotates the
+   stored motion keys with their real times (rope_cache grid sizes).
 
 Checked once against the source itself (a throw-away script, not kept:
 Live Avatar's modules imported with diffusers stubbed out and plain SDPA in
@@ -79,6 +116,20 @@ streaming step (noisy frames 2..4 after 12 ring rows plus that cond cache,
 through its kv_cache dict) agree with Dit.block to 5e-8 relative, with
 identical keys and values; CausalHead_S2V and sinusoidal_embedding_1d agree
 exactly.
+
+The same way for the parts added since (throw-away scripts, not kept;
+diffusers 0.42, flash attention replaced by SDPA, get_rank stubbed, the
+motioner's 16 input channels fed the tiny weights padded with zero
+channels): audio_encode equals CausalAudioEncoder (MotionEncoder_tc) to
+3e-7 and audio_inject equals AudioInjector_WAN's AdaLayerNorm +
+AudioCrossAttention as after_transformer_block calls them to 1.3e-7;
+motion_tokens equals FramePackMotioner exactly and motion_positions gives
+exactly rope_precompute's table; Stream, with HALF_ROPE_TABLE and
+BF16_NORM3 on, equals CausalWanModel_S2V's sink_flag forward and
+_forward_inference through its kv_cache dicts (the stream golden's whole
+scenario: dropped motion, ring wrap, re-prefill, draws fed through
+random.randint) to 5e-6 relative on every velocity. With both off (the
+goldens) the velocities differ from the source by ~6e-4 relative.
 """
 
 import math
@@ -223,10 +274,12 @@ class Dit:
 
     # ---- one block ----
     def block(self, i, x, n_noisy, e0, e0_zero, pos, cross_k, cross_v,
-              prefix_k=None, prefix_v=None):
+              prefix_k=None, prefix_v=None, attn=None):
         """x [L, dim]: n_noisy tokens (F frames of equal length, frame f
         modulated by e0[f]) then cond tokens (modulated by e0_zero).
-        Returns (x', k_cur, v_cur) with k_cur RoPE'd."""
+        Returns (x', k_cur, v_cur) with k_cur RoPE'd. attn (q, k, v), with
+        q and k not yet rotated, replaces the self-attention core (the
+        streaming cache, Stream)."""
         W, p, n, d = self.W, 'blocks.%d.' % i, self.heads, self.hd
         L = x.shape[0]
         nf = e0.shape[0]
@@ -249,14 +302,21 @@ class Dit:
         k = rms_norm(linear(W, p + 'self_attn.k', h),
                      W[p + 'self_attn.norm_k.weight'], self.eps)
         v = linear(W, p + 'self_attn.v', h).view(L, n, d)
-        table = rope_table(pos, d)
-        q = rope_apply(q.view(L, n, d), table)
-        k = rope_apply(k.view(L, n, d), table)
-        k_all, v_all = k, v
-        if prefix_k is not None:
-            k_all = torch.cat([prefix_k, k])
-            v_all = torch.cat([prefix_v, v])
-        y = linear(W, p + 'self_attn.o', attention(q, k_all, v_all).flatten(1))
+        if attn is not None:
+            o = attn(q.view(L, n, d), k.view(L, n, d), v)
+            k = None
+        else:
+            o = None
+        if o is None:
+            table = rope_table(pos, d)
+            q = rope_apply(q.view(L, n, d), table)
+            k = rope_apply(k.view(L, n, d), table)
+            k_all, v_all = k, v
+            if prefix_k is not None:
+                k_all = torch.cat([prefix_k, k])
+                v_all = torch.cat([prefix_v, v])
+            o = attention(q, k_all, v_all)
+        y = linear(W, p + 'self_attn.o', o.flatten(1))
         x = x + y * e[2]
 
         xin = x.to(torch.bfloat16).float() if BF16_NORM3 else x
@@ -290,3 +350,209 @@ class Dit:
         u = u.view(*grid, *self.patch, c)
         u = torch.einsum('fhwpqrc->cfphqwr', u)
         return u.reshape(c, *[i * j for i, j in zip(grid, self.patch)])
+
+
+# ---- audio (audio_utils.py, auxi_blocks.py) ----
+
+def causal_conv1d(x, w, b, stride):
+    """x [C, T]: CausalConv1d, replicate padding of k - 1 frames in front"""
+    x = F.pad(x[None], (w.shape[-1] - 1, 0), mode='replicate')
+    return F.conv1d(x, w, b, stride=stride)[0]
+
+
+def ln_silu(x):
+    return F.silu(F.layer_norm(x, (x.shape[-1],), eps=1e-6))
+
+
+def audio_encode(m, feats, motion_frames=(73, 19)):
+    """feats [25, audio_dim, T] (one block's audio_input, batch dropped)
+    -> (global [F, dim], local [F, num_audio_token + 1, dim])"""
+    W = m.W
+    p = 'casual_audio_encoder.'
+    e = p + 'encoder.'
+    n = m.cfg['num_audio_token']
+    x = torch.cat([feats[..., :1].repeat(1, 1, motion_frames[0]), feats], -1)
+    w = F.silu(W[p + 'weights'])[0]                       # [25, 1, 1]
+    feat = ((x * w) / w.sum(0, keepdim=True)).sum(0)       # [C, T]
+
+    def cv(name, x, s):
+        return causal_conv1d(x, W[e + name + '.conv.weight'],
+                             W[e + name + '.conv.bias'], s)
+
+    y = cv('conv1_local', feat, 1)                         # [n c, T]
+    y = ln_silu(y.view(n, -1, y.shape[-1]).transpose(1, 2))  # [n, T, c]
+    y = ln_silu(torch.stack([cv('conv2', h.T, 2) for h in y]).transpose(1, 2))
+    y = ln_silu(torch.stack([cv('conv3', h.T, 2) for h in y]).transpose(1, 2))
+    y = y.permute(1, 0, 2)                                 # [T3, n, dim]
+    pad = W[e + 'padding_tokens'][0, 0].expand(y.shape[0], 1, -1)
+    local = torch.cat([y, pad], 1)
+
+    g = ln_silu(cv('conv1_global', feat, 1).T)
+    g = ln_silu(cv('conv2', g.T, 2).T)
+    g = ln_silu(cv('conv3', g.T, 2).T)
+    g = linear(W, e + 'final_linear', g)
+    d = motion_frames[1]
+    return g[d:], local[d:]
+
+
+def audio_inject(m, k, x, n_noisy, glob, local):
+    """after block audio_inject_layers[k]: the noisy tokens of each latent
+    frame attend to that frame's audio tokens (AdaLayerNorm on the global
+    token first); ref / motion tokens are left alone"""
+    W, nh, hd = m.W, m.heads, m.hd
+    nf = glob.shape[0]
+    hs = x[:n_noisy].view(nf, n_noisy // nf, -1)
+    mod = linear(W, 'audio_injector.injector_adain_layers.%d.linear' % k,
+                 F.silu(glob))
+    shift, scale = mod.chunk(2, dim=1)
+    a = (F.layer_norm(hs, (m.dim,), eps=1e-5) * (1 + scale[:, None]) +
+         shift[:, None])
+    p = 'audio_injector.injector.%d.' % k
+    q = rms_norm(linear(W, p + 'q', a), W[p + 'norm_q.weight'], m.eps)
+    kk = rms_norm(linear(W, p + 'k', local), W[p + 'norm_k.weight'], m.eps)
+    v = linear(W, p + 'v', local)
+    o = torch.stack([attention(q[f].view(-1, nh, hd), kk[f].view(-1, nh, hd),
+                               v[f].view(-1, nh, hd)) for f in range(nf)])
+    r = linear(W, p + 'o', o.flatten(2))
+    x = x.clone()
+    x[:n_noisy] += r.reshape(n_noisy, -1)
+    return x
+
+
+# ---- FramePack motion tokens (Live Avatar's causal_motioner.py) ----
+
+ZIP_BUCKETS = (1, 2, 16)
+
+
+def linspace_int(start, stop, num):
+    return np.linspace(start, stop, num).astype(int).tolist()
+
+
+def segment_positions(start, end, rng):
+    """rope_precompute's (t, h, w) per token of one grid segment: start
+    (f_o, h_o, w_o), end (f, h, w), range (t_f, t_h, t_w); a negative f_o
+    samples -linspace(-f_o, -t_f - f_o + 1) (conjugate multipliers)"""
+    (f_o, h_o, w_o), (f, h, w), (t_f, t_h, t_w) = start, end, rng
+    sf, sh, sw = f - f_o, h - h_o, w - w_o
+    if f_o >= 0:
+        fs = linspace_int(f_o, t_f + f_o - 1, sf)
+    else:
+        fs = [-i for i in linspace_int(-f_o, -t_f - f_o + 1, sf)]
+    hs = linspace_int(h_o, t_h + h_o - 1, sh)
+    ws = linspace_int(w_o, t_w + w_o - 1, sw)
+    return [(a, b, c) for a in fs for b in hs for c in ws]
+
+
+def motion_positions(H, W):
+    """post (t -1), 2x (t -3), 4x (t -19, -14, -9, -4) grids of a latent
+    H x W (FramePackMotioner.forward's grid_sizes; never rolled out)"""
+    b = ZIP_BUCKETS
+    pos = segment_positions((-b[0], 0, 0), (-b[0] + b[0], H // 2, W // 2),
+                            (b[0], H // 2, W // 2))
+    s = -(b[0] + b[1])
+    pos += segment_positions((s, 0, 0), (s + b[1] // 2, H // 4, W // 4),
+                             (b[1], H // 2, W // 2))
+    s = -(b[0] + b[1] + b[2])
+    pos += segment_positions((s, 0, 0), (s + b[2] // 4, H // 8, W // 8),
+                             (b[2], H // 2, W // 2))
+    return torch.tensor(pos, dtype=torch.long)
+
+
+def motion_tokens(m, motion):
+    """motion latents [C, T, H, W] -> [post | 2x | 4x] tokens + cond mask
+    row 2; the last sum (buckets) = 19 frames, zeros in front if fewer"""
+    W = m.W
+    C, T, H, Wd = motion.shape
+    n = sum(ZIP_BUCKETS)
+    padd = motion.new_zeros(C, n, H, Wd)
+    k = min(n, T)
+    if k > 0:
+        padd[:, -k:] = motion[:, -k:]
+    c4, c2, cp = padd[None].split(list(ZIP_BUCKETS)[::-1], dim=2)
+
+    def proj(name, x, k):
+        p = 'frame_packer.' + name
+        y = F.conv3d(x, W[p + '.weight'], W[p + '.bias'], stride=k)
+        return y.flatten(2).transpose(1, 2)[0]
+
+    tok = torch.cat([proj('proj', cp, (1, 2, 2)),
+                     proj('proj_2x', c2, (2, 4, 4)),
+                     proj('proj_4x', c4, (4, 8, 8))])
+    return tok + W['trainable_cond_mask.weight'][2]
+
+
+
+# ---- the streaming cache (causal_model_s2v.py, TPP pipeline) ----
+
+class Stream:
+    """One denoising step's kv_cache (the TPP keeps one per step / rank)."""
+
+    def __init__(self, m, cap):
+        self.m, self.cap = m, cap
+        n = m.cfg['num_layers']
+        self.k = [torch.zeros(cap, m.heads, m.hd) for _ in range(n)]
+        self.v = [torch.zeros(cap, m.heads, m.hd) for _ in range(n)]
+        self.cond_k = [None] * n
+        self.cond_v = [None] * n
+        self.ref_pos = self.mot_pos = None
+
+    def prefill(self, ref, motion, drop, cross, e0z):
+        """_forward_sink: [ref | motion] tokens at t = 0, no audio"""
+        m = self.m
+        H, Wd = ref.shape[2], ref.shape[3]
+        h, w = H // 2, Wd // 2
+        refx = m.embed_ref(ref)
+        mot = motion_tokens(m, motion)
+        if drop:
+            mot = (torch.zeros_like(mot) +
+                   m.W['trainable_cond_mask.weight'][2])
+        x = torch.cat([refx, mot])
+        self.ref_pos = grid_positions(30, 1, h, w)
+        self.mot_pos = motion_positions(H, Wd)
+        pos = torch.cat([self.ref_pos, self.mot_pos])
+        table = rope_table(pos, m.hd)
+        if drop:
+            table[refx.shape[0]:] = 0
+        for i in range(m.cfg['num_layers']):
+            def attn(q, k, v, i=i):
+                self.cond_k[i] = k
+                self.cond_v[i] = v
+                return attention(rope_apply(q, table), rope_apply(k, table),
+                                 v)
+            x, _, _ = m.block(i, x, 0, e0z, e0z[0], pos, *cross[i],
+                              attn=attn)
+
+    def forward(self, latent, t, current_start, draw, glob, local, cross):
+        """_forward_inference of one block: velocity [C, F, H, W]"""
+        m = self.m
+        nf, H, Wd = latent.shape[1], latent.shape[2], latent.shape[3]
+        h, w = H // 2, Wd // 2
+        fsl = h * w
+        fi = current_start // fsl
+        e, e0 = m.time(torch.full((nf,), float(t)))
+        _, e0z = m.time(torch.zeros(1))
+        x = m.embed_noisy(latent)
+        L = x.shape[0]
+        pos = grid_positions(fi, nf, h, w)
+        table = rope_table(pos, m.hd)
+        roll = max(0, fi - (30 - draw))
+        cpos = torch.cat([grid_positions(30 + roll, 1, h, w), self.mot_pos])
+        ctable = rope_table(cpos, m.hd)
+        cs = current_start
+        if cs >= self.cap:
+            cs, active = cs % self.cap, self.cap
+        else:
+            active = cs + L
+        inject = m.cfg['audio_inject_layers']
+        for i in range(m.cfg['num_layers']):
+            def attn(q, k, v, i=i):
+                self.k[i][cs:cs + L] = rope_apply(k, table)
+                self.v[i][cs:cs + L] = v
+                keys = torch.cat([self.k[i][:active],
+                                  rope_apply(self.cond_k[i], ctable)])
+                vals = torch.cat([self.v[i][:active], self.cond_v[i]])
+                return attention(rope_apply(q, table), keys, vals)
+            x, _, _ = m.block(i, x, L, e0, e0z[0], pos, *cross[i], attn=attn)
+            if i in inject:
+                x = audio_inject(m, inject.index(i), x, L, glob, local)
+        return m.unpatchify(m.head(x, e), (nf, h, w))

@@ -136,6 +136,8 @@ test_invalid (void)
           "\"eps\": -1}", "eps"},
     {"{\"dim\": 32, \"ffn_dim\": 8, \"num_heads\": 2, \"num_layers\": 2, "
           "\"audio_inject_layers\": [0, 2]}", "audio_inject_layers"},
+    {"{\"dim\": 32, \"ffn_dim\": 8, \"num_heads\": 2, \"num_layers\": 4, "
+          "\"audio_inject_layers\": [0, 3, 3]}", "audio_inject_layers"},
     {"{\"dim\": 32, \"ffn_dim\": 8, \"num_heads\": 2, \"num_layers\": 1, "
           "\"freq_dim\": 15}", "freq_dim"},
     {"{\"dim\": 32, \"ffn_dim\": 8, \"num_heads\": 2, \"num_layers\": 1, "

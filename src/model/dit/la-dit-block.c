@@ -85,8 +85,21 @@ check_tokens (LaDit * dit, const LaTensor * x, const LaDitTokens * tok,
           || !la_tensor_same_shape (kv->k, kv->v) || kv->k->n_dims != 3
           || kv->k->ne[1] != c->num_heads
           || kv->k->ne[2] != la_dit_config_head_dim (c)
-          || kv->k->ne[0] < kv->n_prefix + L)) {
-    what = "KV cache must be [>= n_prefix + L, heads, head_dim] twice";
+          || kv->k->ne[0] < kv->n_prefix + L
+          || (kv->n_keys != 0 && (kv->n_keys < kv->n_prefix + L
+                  || kv->n_keys > kv->k->ne[0])))) {
+    what = "KV cache must be [>= n_keys >= n_prefix + L, heads, head_dim] "
+        "twice";
+    goto bad;
+  }
+  if (kv && kv->raw_k && (kv->raw_k->n_dims != 3 || kv->raw_k->ne[0] < L
+          || kv->raw_k->ne[1] != c->num_heads
+          || kv->raw_k->ne[2] != la_dit_config_head_dim (c))) {
+    what = "raw keys must be [>= L, heads, head_dim]";
+    goto bad;
+  }
+  if (tok->n_rope_zero < 0 || tok->n_rope_zero > L - tok->n_noisy) {
+    what = "n_rope_zero must count cond tokens";
     goto bad;
   }
   return TRUE;
@@ -178,6 +191,24 @@ gate (LaDit * dit, Segments * seg, gint g, GError ** error)
   return TRUE;
 }
 
+/* rotated queries and keys of the last @n tokens = 0 (multipliers 0) */
+static gboolean
+zero_rope_rows (LaDit * dit, LaDitScratch * s, LaTensor * q3, LaTensor * k3,
+    gint64 n, GError ** error)
+{
+  gint64 L = q3->ne[0], HD = q3->ne[1] * q3->ne[2];
+  LaTensor *q, *k;
+
+  if (n == 0)
+    return TRUE;
+  return (q = la_dit_scratch_view (s, q3, (L - n) * HD, 2, SHAPE (n, HD),
+          error))
+      && (k = la_dit_scratch_view (s, k3, (L - n) * HD, 2, SHAPE (n, HD),
+          error))
+      && la_clamp (dit->backend, q, q, 0.0f, 0.0f, error)
+      && la_clamp (dit->backend, k, k, 0.0f, 0.0f, error);
+}
+
 gboolean
 la_dit_block_forward (LaDit * dit, guint layer, LaTensor * x,
     const LaDitTokens * tok, const LaDitCrossKv * cross, LaDitKv * kv,
@@ -214,13 +245,14 @@ la_dit_block_forward (LaDit * dit, guint layer, LaTensor * x,
     k_store = kv->k;
     v_store = kv->v;
     n_prefix = kv->n_prefix;
+    n_keys = kv->n_keys ? kv->n_keys : n_prefix + L;
   } else {
     if (!(k_store = la_dit_scratch_new (&s, 3, SHAPE (L, H, D), error))
         || !(v_store = la_dit_scratch_new (&s, 3, SHAPE (L, H, D), error)))
       goto out;
     n_prefix = 0;
+    n_keys = L;
   }
-  n_keys = n_prefix + L;
 
   if (!modulate (dit, &seg, 0, 1, error)
       || !(q = la_dit_scratch_new (&s, 2, SHAPE (L, dim), error))
@@ -238,7 +270,10 @@ la_dit_block_forward (LaDit * dit, guint layer, LaTensor * x,
               SHAPE (L, dim), error))
       || !la_dit_linear (dit, k2, h, &b->self_attn.k, error)
       || !la_rms_norm (be, k2, k2, b->self_attn.norm_k, eps, error)
+      || (kv && kv->raw_k && !la_convert (be, la_dit_scratch_view (&s,
+                  kv->raw_k, 0, 3, SHAPE (L, H, D), error), k3, error))
       || !la_rope_3d (be, k3, k3, tok->pos, 10000.0f, error)
+      || !zero_rope_rows (dit, &s, q3, k3, tok->n_rope_zero, error)
       || !la_dit_linear (dit, v2, h, &b->self_attn.v, error)
       || !(k_all = la_dit_scratch_view (&s, k_store, 0, 3,
               SHAPE (n_keys, H, D), error))

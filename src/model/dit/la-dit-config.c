@@ -132,6 +132,15 @@ la_dit_config_from_config (LaDitConfig * cfg, LaConfig * json, GError ** error)
         c.audio_inject_layers[c.n_audio_inject_layers++] = def[i];
   }
 
+  /* injector k serves the k-th listed layer (the source counts its
+   * injectors in block order): the list must be increasing */
+  for (i = 1; i < c.n_audio_inject_layers; i++)
+    if (c.audio_inject_layers[i] <= c.audio_inject_layers[i - 1]) {
+      g_set_error (error, LA_ERROR, LA_ERROR_MODEL_INVALID,
+          "DiT config: audio_inject_layers must be increasing");
+      return FALSE;
+    }
+
   if (!(c.eps > 0.0 && c.eps < 1.0)) {
     g_set_error (error, LA_ERROR, LA_ERROR_MODEL_INVALID,
         "DiT config: eps = %g is out of range (0, 1)", c.eps);

@@ -44,6 +44,26 @@ typedef struct
   LaTensor       *modulation;   /* [6, dim] (the checkpoint's [1, 6, dim]) */
 } LaDitBlock;
 
+/* CausalAudioEncoder (casual_audio_encoder.*): the 25 wav2vec2 states
+ * fused, then MotionEncoder_tc's causal convs [Cout, Cin, 3] */
+typedef struct
+{
+  LaTensor       *fusion;       /* [1, 25]: SiLU (weights) / their sum */
+  LaTensor       *conv1_local_w, *conv1_local_b;
+  LaTensor       *conv1_global_w, *conv1_global_b;
+  LaTensor       *conv2_w, *conv2_b;    /* shared by both branches */
+  LaTensor       *conv3_w, *conv3_b;
+  LaDitLinear     final_linear;
+  LaTensor       *padding_token;        /* [dim] */
+} LaDitAudioEncoder;
+
+/* audio_injector.injector.k and .injector_adain_layers.k */
+typedef struct
+{
+  LaDitAttention  attn;
+  LaDitLinear     adain;        /* [2 dim, dim]: shift, then scale */
+} LaDitInjector;
+
 struct _LaDit
 {
   LaBackend      *backend;
@@ -53,7 +73,7 @@ struct _LaDit
   LaTensor       *patch_bias;
   LaTensor       *cond_bias;    /* cond_encoder.bias; NULL when cond_dim 0 */
   LaTensor       *cond_mask;    /* trainable_cond_mask [3, dim] */
-  LaTensor       *cond_mask_row[2];     /* views of rows 0 and 1 */
+  LaTensor       *cond_mask_row[3];     /* views: noisy, ref, motion */
   LaDitLinear     text0;        /* text_embedding.1 is GELU (tanh) */
   LaDitLinear     text2;
   LaDitLinear     time0;        /* time_embedding.1 is SiLU */
@@ -62,6 +82,13 @@ struct _LaDit
   LaDitBlock     *blocks;
   LaDitLinear     head;         /* head.head; head.norm: LN without affine */
   LaTensor       *head_modulation;      /* [2, dim] */
+  LaDitAudioEncoder audio;
+  /* frame_packer.proj, proj_2x, proj_4x: Conv3d [dim, in_dim, kt, kh * kw]
+   * with kernel = stride = (1, 2, 2), (2, 4, 4), (4, 8, 8); NULL without
+   * enable_framepack */
+  LaTensor       *pack_w[3];
+  LaTensor       *pack_b[3];
+  LaDitInjector  *injectors;    /* one per audio_inject_layers entry */
   GPtrArray      *tensors;      /* every tensor and view, freed in reverse */
 };
 

@@ -15,6 +15,7 @@
 #include "la-dit-private.h"
 #include "liveavatar.h"
 
+#include <math.h>
 #include <stdarg.h>
 
 LaTensor *
@@ -201,7 +202,7 @@ load_top (LaDit * dit, LaCheckpoint * ck, GError ** error)
       "trainable_cond_mask.weight");
   if (!dit->cond_mask)
     return FALSE;
-  for (i = 0; i < 2; i++) {
+  for (i = 0; i < 3; i++) {
     dit->cond_mask_row[i] = la_tensor_new_view (dit->cond_mask, i * dim, 1,
         &dim, error);
     if (!dit->cond_mask_row[i])
@@ -228,6 +229,144 @@ load_top (LaDit * dit, LaCheckpoint * ck, GError ** error)
   return dit->head_modulation != NULL;
 }
 
+/* SiLU (w) / sum: the fusion as one [1, L] linear */
+static gboolean
+load_fusion (LaDit * dit, LaCheckpoint * ck, GError ** error)
+{
+  gint64 file[4] = { 1, LA_DIT_AUDIO_STATES, 1, 1 };
+  gint64 shape[2] = { 1, LA_DIT_AUDIO_STATES };
+  gfloat *w;
+  gdouble sum = 0;
+  gint i;
+  gboolean ok = FALSE;
+
+  w = la_checkpoint_read_f32 (ck, "casual_audio_encoder.weights", 4, file,
+      error);
+  if (!w)
+    return FALSE;
+  for (i = 0; i < LA_DIT_AUDIO_STATES; i++) {
+    w[i] = w[i] / (1.0f + expf (-w[i]));
+    sum += w[i];
+  }
+  if (!(sum > 0.0)) {
+    g_set_error (error, LA_ERROR, LA_ERROR_MODEL_INVALID,
+        "casual_audio_encoder.weights: the SiLU of the layer weights sums "
+        "to %g, not a positive number", sum);
+    goto out;
+  }
+  for (i = 0; i < LA_DIT_AUDIO_STATES; i++)
+    w[i] = (gfloat) (w[i] / sum);
+  dit->audio.fusion = la_dit_tensor (dit, 2, shape, error);
+  if (!dit->audio.fusion)
+    goto out;
+  g_ptr_array_add (dit->tensors, dit->audio.fusion);
+  ok = la_tensor_set_f32 (dit->audio.fusion, w, LA_DIT_AUDIO_STATES, error);
+
+out:
+  g_free (w);
+  return ok;
+}
+
+static gboolean
+load_conv1d (LaDit * dit, LaCheckpoint * ck, LaTensor ** w, LaTensor ** b,
+    gint64 in, gint64 out, const gchar * name, GError ** error)
+{
+  gint64 ws[3] = { out, in, 3 };
+
+  *w = load (dit, ck, 3, ws, 3, ws, error,
+      "casual_audio_encoder.encoder.%s.conv.weight", name);
+  if (!*w)
+    return FALSE;
+  *b = load (dit, ck, 1, &out, 1, &out, error,
+      "casual_audio_encoder.encoder.%s.conv.bias", name);
+  return *b != NULL;
+}
+
+/* CausalAudioEncoder (dim = audio_dim, out_dim = dim, num_token,
+ * need_global = enable_adain) and AudioInjector_WAN */
+static gboolean
+load_audio (LaDit * dit, LaCheckpoint * ck, GError ** error)
+{
+  const LaDitConfig *c = &dit->cfg;
+  LaDitAudioEncoder *a = &dit->audio;
+  gint64 dim = c->dim, n = c->num_audio_token, pad[4] = { 1, 1, 1, dim };
+  guint k;
+
+  if (!c->enable_adain) {
+    /* the injector would use its pre-norm instead of AdaLayerNorm, and
+     * the encoder would have no global branch: not Wan2.2-S2V */
+    g_set_error (error, LA_ERROR, LA_ERROR_MODEL_INVALID,
+        "DiT config: only enable_adain (adain_mode attn_norm) is supported");
+    return FALSE;
+  }
+  if (dim % 4 != 0) {
+    g_set_error (error, LA_ERROR, LA_ERROR_MODEL_INVALID,
+        "DiT config: the audio encoder needs dim %" G_GINT64_FORMAT
+        " divisible by 4", dim);
+    return FALSE;
+  }
+  if (!load_fusion (dit, ck, error)
+      || !load_conv1d (dit, ck, &a->conv1_local_w, &a->conv1_local_b,
+          c->audio_dim, dim / 4 * n, "conv1_local", error)
+      || !load_conv1d (dit, ck, &a->conv1_global_w, &a->conv1_global_b,
+          c->audio_dim, dim / 4, "conv1_global", error)
+      || !load_conv1d (dit, ck, &a->conv2_w, &a->conv2_b, dim / 4, dim / 2,
+          "conv2", error)
+      || !load_conv1d (dit, ck, &a->conv3_w, &a->conv3_b, dim / 2, dim,
+          "conv3", error)
+      || !load_linear (dit, ck, &a->final_linear, dim, dim,
+          "casual_audio_encoder.encoder.final_linear", error))
+    return FALSE;
+  a->padding_token = load (dit, ck, 4, pad, 1, &dim, error,
+      "casual_audio_encoder.encoder.padding_tokens");
+  if (!a->padding_token)
+    return FALSE;
+
+  dit->injectors = g_new0 (LaDitInjector, c->n_audio_inject_layers);
+  for (k = 0; k < c->n_audio_inject_layers; k++) {
+    gchar *p = g_strdup_printf ("audio_injector.injector.%u", k);
+    gboolean ok = load_attention (dit, ck, &dit->injectors[k].attn, dim, dim,
+        p, error);
+
+    g_free (p);
+    if (!ok)
+      return FALSE;
+    p = g_strdup_printf ("audio_injector.injector_adain_layers.%u.linear", k);
+    ok = load_linear (dit, ck, &dit->injectors[k].adain, dim, 2 * dim, p,
+        error);
+    g_free (p);
+    if (!ok)
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* FramePackMotioner's three patchifiers (frame_packer.*) */
+static gboolean
+load_frame_packer (LaDit * dit, LaCheckpoint * ck, GError ** error)
+{
+  static const gchar *const names[3] = { "proj", "proj_2x", "proj_4x" };
+  const LaDitConfig *c = &dit->cfg;
+  gint64 dim = c->dim;
+  gint i;
+
+  for (i = 0; i < 3; i++) {
+    gint64 kt = LA_DIT_PACK_KT (i), k = LA_DIT_PACK_KS (i);
+    gint64 file[5] = { dim, c->in_dim, kt, k, k };
+    gint64 shape[4] = { dim, c->in_dim, kt, k * k };
+
+    dit->pack_w[i] = load (dit, ck, 5, file, 4, shape, error,
+        "frame_packer.%s.weight", names[i]);
+    if (!dit->pack_w[i])
+      return FALSE;
+    dit->pack_b[i] = load (dit, ck, 1, &dim, 1, &dim, error,
+        "frame_packer.%s.bias", names[i]);
+    if (!dit->pack_b[i])
+      return FALSE;
+  }
+  return TRUE;
+}
+
 LaDit *
 la_dit_new (LaBackend * backend, const LaDitConfig * cfg, LaCheckpoint * ck,
     GError ** error)
@@ -248,6 +387,10 @@ la_dit_new (LaBackend * backend, const LaDitConfig * cfg, LaCheckpoint * ck,
   for (i = 0; i < cfg->num_layers; i++)
     if (!load_block (dit, ck, i, error))
       goto error;
+  if (!load_audio (dit, ck, error))
+    goto error;
+  if (cfg->enable_framepack && !load_frame_packer (dit, ck, error))
+    goto error;
   return dit;
 
   /* ERRORS */
@@ -269,6 +412,7 @@ la_dit_free (LaDit * dit)
     la_tensor_free (g_ptr_array_index (dit->tensors, i - 1));
   g_ptr_array_free (dit->tensors, TRUE);
   g_free (dit->blocks);
+  g_free (dit->injectors);
   g_free (dit);
 }
 

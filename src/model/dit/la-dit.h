@@ -11,8 +11,10 @@
  * causal_model_s2v.py), written against the op layer (la-backend.h), in
  * pieces a block scheduler composes: timestep embedding, patch and text
  * embeddings, one transformer block with an explicit KV cache, the head
- * and unpatchify. Audio injection, FramePack motion tokens, the sink and
- * the ring policy are built on top of these.
+ * and unpatchify; the causal audio encoder and the audio injection that
+ * follows the blocks named in audio_inject_layers; FramePack motion
+ * tokens; the sink, the ring KV cache and the streaming forward of a
+ * block (la_dit_cache_*, la_dit_sink_prefill, la_dit_forward).
  *
  * Layouts: latents channel-first [C, F, H, W] as the VAE gives them;
  * tokens [L, dim], frame-major raster order (f, y, x) over the patch grid
@@ -24,8 +26,11 @@
  *   la_dit_embed_noisy (dit, x, latent, &err);
  *   la_dit_text_embedding (dit, ctx, context, &err);
  *   LaDitCrossKv *cross = la_dit_cross_kv_new (dit, ctx, &err);  per prompt
- *   for (i = 0; i < cfg.num_layers; i++)
+ *   la_dit_audio_encode (dit, local, global, features, 12, 73, 19, &err);
+ *   for (i = 0; i < cfg.num_layers; i++) {
  *     la_dit_block_forward (dit, i, x, &tokens, cross, &kv[i], &err);
+ *     la_dit_audio_inject (dit, i, x, &tokens, local, global, &err);
+ *   }
  *   la_dit_head (dit, out, x, e, &err);
  *   la_dit_unpatchify (dit, velocity, out, n_frames, h, w, &err);
  *
@@ -112,19 +117,28 @@ typedef struct
   const LaTensor *e0;           /* [n_frames, 6, dim]; NULL if no noisy */
   const LaTensor *e0_zero;      /* [1, 6, dim]; NULL if no cond tokens */
   const LaTensor *pos;          /* [L, 3] I32: RoPE (t, h, w) per token */
+  /* the last n_rope_zero tokens' RoPE multipliers are zero: their rotated
+   * queries and keys are zeros (Live Avatar's sink prefill with the
+   * motion dropped); 0 normally */
+  gint64          n_rope_zero;
 } LaDitTokens;
 
 /* A block's self-attention keys and values: k, v [capacity, heads,
- * head_dim]. Rows [0, n_prefix) are earlier keys (already RoPE'd) and
- * values; the block writes its own RoPE'd keys and values at rows
- * [n_prefix, n_prefix + L) and attends to rows [0, n_prefix + L).
- * Attention has no mask, so where in the cache a row lives does not
- * matter: the ring and the sink are the caller's policy. */
+ * head_dim]. The block writes its own RoPE'd keys and values at rows
+ * [n_prefix, n_prefix + L) and attends to rows [0, n_keys) (n_keys 0:
+ * n_prefix + L), the other rows being earlier keys (already RoPE'd) and
+ * values. Attention has no mask, so where in the cache a row lives does
+ * not matter: the ring and the sink are the caller's policy
+ * (la_dit_cache_*). raw_k, when set ([>= L, heads, head_dim]), also gets
+ * this call's keys before RoPE at rows [0, L) (the sink keeps its keys
+ * unrotated). Zero-initialise the struct. */
 typedef struct
 {
   LaTensor       *k;
   LaTensor       *v;
   gint64          n_prefix;
+  gint64          n_keys;
+  LaTensor       *raw_k;
 } LaDitKv;
 
 /* x [L, dim] in place: adaLN-modulated self-attention (q/k RMSNorm over
@@ -133,6 +147,136 @@ typedef struct
  * gated residual. @kv NULL attends to the L tokens alone. */
 gboolean        la_dit_block_forward (LaDit * dit, guint layer, LaTensor * x,
     const LaDitTokens * tok, const LaDitCrossKv * cross, LaDitKv * kv,
+    GError ** error);
+
+/* ---- audio ---- */
+
+/* wav2vec2 hidden states per video frame (embeddings + 24 layers) */
+#define LA_DIT_AUDIO_STATES 25
+/* Live Avatar's motion span: 73 video frames, (73 + 3) / 4 = 19 latent */
+#define LA_DIT_AUDIO_MOTION_FRAMES 73
+#define LA_DIT_AUDIO_MOTION_LATENTS 19
+
+/* The latent steps la_dit_audio_encode () makes from @n_video_frames
+ * after @motion_frames copies of the first and @drop dropped:
+ * L = n + m, then two stride-2 causal convs, (L - 1) / 2 + 1 each. */
+gint            la_dit_audio_n_latent (gint n_video_frames,
+    gint motion_frames, gint drop);
+
+/* CausalAudioEncoder as Live Avatar's forward runs it on one block's
+ * audio: @features [n_video_frames, 25, audio_dim] (host, the audio
+ * front-end's layout), the first frame repeated @motion_frames times in
+ * front, the 25 states fused with the learned weights, MotionEncoder_tc's
+ * local (num_audio_token heads) and global branches (causal convs with
+ * replicate padding, strides 1, 2, 2; LayerNorm eps 1e-6 and SiLU after
+ * each), the first @drop latent steps dropped:
+ *   local  [F, num_audio_token + 1, dim]  (the learned padding token last)
+ *   global [F, dim]                       (after final_linear)
+ * with F = la_dit_audio_n_latent (); Live Avatar: 12, 73, 19 -> F = 3. */
+gboolean        la_dit_audio_encode (LaDit * dit, LaTensor * local,
+    LaTensor * global, const gfloat * features, gint n_video_frames,
+    gint motion_frames, gint drop, GError ** error);
+
+/* After block @layer (after_transformer_block): when @layer is in
+ * audio_inject_layers (the k-th entry uses injector k), each latent frame's
+ * noisy tokens get x += o (attn (q (AdaLN (x)), audio tokens of the same
+ * frame)), AdaLN = LayerNorm (eps 1e-5, no affine) * (1 + scale) + shift
+ * from linear (SiLU (global[f])), shift first; q and k RMS-normed over dim.
+ * Rows past tok->n_noisy (ref, motion) are left alone. Other layers: TRUE,
+ * nothing done. local, global from la_dit_audio_encode () with F =
+ * tok->n_frames. */
+gboolean        la_dit_audio_inject (LaDit * dit, guint layer, LaTensor * x,
+    const LaDitTokens * tok, const LaTensor * local, const LaTensor * global,
+    GError ** error);
+
+/* ---- FramePack motion tokens ---- */
+
+/* FramePackMotioner (Live Avatar's causal_motioner.py): the last 19
+ * motion latents in buckets, oldest first, of 16, 2 and 1 frames,
+ * patchified with kernel = stride (4, 8, 8), (2, 4, 4), (1, 2, 2). */
+#define LA_DIT_PACK_FRAMES 19
+/* bucket i = 0 (post, newest), 1 (2x), 2 (4x): frames, kernel */
+#define LA_DIT_PACK_KT(i) ((i) == 0 ? 1 : (i) == 1 ? 2 : 4)
+#define LA_DIT_PACK_KS(i) ((i) == 0 ? 2 : (i) == 1 ? 4 : 8)
+
+/* tokens of a latent H x W: (H/2)(W/2) + (H/4)(W/4) + 4 (H/8)(W/8),
+ * each quotient rounded down (Conv3d) */
+gint64          la_dit_motion_n_tokens (gint64 H, gint64 W);
+
+/* Motion tokens y [la_dit_motion_n_tokens (H, W), dim] from @motion
+ * [in_dim, T, H, W] (channel-first latents, T >= 0 frames, oldest first;
+ * only the last 19 count, zeros stand in front when there are fewer):
+ * [post | 2x | 4x], each in (f, y, x) raster order, plus
+ * trainable_cond_mask row 2. Needs enable_framepack. */
+gboolean        la_dit_embed_motion (LaDit * dit, LaTensor * y,
+    const LaTensor * motion, GError ** error);
+
+/* Their RoPE (t, h, w), pos [n_tokens * 3]: post at t = -1, 2x at t = -3,
+ * 4x at t = -19, -14, -9, -4; spatial positions spread over the full
+ * token grid as rope_precompute samples them (numpy linspace truncated
+ * to int). Live Avatar never rolls these out. */
+void            la_dit_motion_positions (gint32 * pos, gint64 H, gint64 W);
+
+/* ---- streaming: sink, ring, one cache per denoising step ---- */
+
+/* the reference image's RoPE time index (before its rollout) */
+#define LA_DIT_REF_T 30
+/* the sink's random distance, random.randint (4, 30) in Live Avatar */
+#define LA_DIT_SINK_DRAW_MIN 4
+#define LA_DIT_SINK_DRAW_MAX 30
+
+/* Live Avatar draws the sink distance from Python's unseeded global
+ * random at every forward. Here: splitmix64 on @state (seed it once),
+ * LA_DIT_SINK_DRAW_MIN + (output mod 27). */
+gint            la_dit_sink_draw (guint64 * state);
+
+typedef struct _LaDitCache LaDitCache;
+
+/* One denoising step's self-attention cache, all layers: the sink (ref +
+ * FramePack motion tokens, @sink_tokens of them; la_dit_sink_tokens ())
+ * with its keys unrotated and its values, and a ring of @ring_tokens
+ * RoPE'd keys and values (Live Avatar: one clip, 12 latent frames).
+ * Live Avatar's timestep-forcing pipeline keeps one per step (rank i runs
+ * step i of every block with its own), each prefilled with the sink.
+ * @draw_seed seeds the cache's sink distance draws
+ * (la_dit_cache_next_draw ()), so each step draws the same sequence on
+ * any number of devices. */
+LaDitCache     *la_dit_cache_new (LaDit * dit, gint64 ring_tokens,
+    gint64 sink_tokens, guint64 draw_seed, GError ** error);
+void            la_dit_cache_free (LaDitCache * cache);
+gint            la_dit_cache_next_draw (LaDitCache * cache);
+
+/* ref tokens of a latent H x W plus its motion tokens */
+gint64          la_dit_sink_tokens (LaDit * dit, gint64 H, gint64 W);
+
+/* The sink prefill (Live Avatar's _forward_sink, t = 0): tokens [ref |
+ * motion] (ref: @ref [in_dim, 1, H, W] at time 30; motion:
+ * la_dit_embed_motion () of @motion [in_dim, T, H, W]) through every
+ * block, no audio, no head; each layer keeps its keys unrotated and its
+ * values. @drop_motion (the first clip): the motion tokens are zeros
+ * (plus cond mask row 2) with zero RoPE multipliers, as Live Avatar
+ * zeroes them rather than removing them; they stay in the sink. A
+ * re-prefill (clip 1, with the new reference) replaces the sink and
+ * keeps the ring. */
+gboolean        la_dit_sink_prefill (LaDit * dit, LaDitCache * cache,
+    const LaTensor * ref, const LaTensor * motion, gboolean drop_motion,
+    const LaDitCrossKv * cross, GError ** error);
+
+/* One DiT forward of a block (_forward_inference): @latent
+ * [in_dim, F, H, W] at timestep @t (every frame), its first latent frame
+ * at absolute index @frame_index (Live Avatar's current_start / frame
+ * tokens; it grows forever), @draw in [4, 30]. Noisy tokens at times
+ * frame_index .. + F - 1; their keys and values written to the ring at
+ * current_start mod ring, attending to the ring's rows so far (all of it
+ * once it has wrapped) and to the sink, whose keys are rotated here with
+ * the ref at time 30 + max (0, frame_index - (30 - draw)) and the motion
+ * at its fixed times. Audio injection after the listed layers with
+ * @audio_local, @audio_global (la_dit_audio_encode (), F steps). Output
+ * @velocity [out_dim, F, H, W]. */
+gboolean        la_dit_forward (LaDit * dit, LaDitCache * cache,
+    LaTensor * velocity, const LaTensor * latent, gfloat t,
+    gint64 frame_index, gint draw, const LaTensor * audio_local,
+    const LaTensor * audio_global, const LaDitCrossKv * cross,
     GError ** error);
 
 /* ---- output ---- */
