@@ -56,6 +56,39 @@
  * task on the source pad, so the audio thread is free as soon as the
  * engine has taken its samples (it blocks when the engine is full).
  *
+ * ## Bus messages
+ *
+ * With the stats property on (the default) the element posts one element
+ * message named `liveavatar-stats` per block, just before the block's
+ * first frame is pushed (also when QoS drops that frame), in block order:
+ *
+ * * `block` (guint64): the block's index since start or the last flush;
+ *   it covers frames 12 × block ... 12 × block + n-frames − 1
+ * * `frame` (guint64): the buffer offset of its first frame
+ * * `n-frames` (guint): its frames, 12 except at the end of a stream
+ * * `pts`, `running-time` (guint64, ns): of its first frame
+ * * `skipped` (gboolean): QoS: not generated, the last picture repeated
+ * * `audio-us` (gint64): audio front-end time on the block, µs
+ * * `dit-us` (GstValueArray of gint64): time of each DiT pipeline stage on
+ *   the block, µs; `dit-devices` (GstValueArray of strings): the devices of
+ *   each stage, e.g. < "0", "1" > for dit-devices=0,1, < "0,1" > with
+ *   ulysses-size=2
+ * * `vae-us` (gint64), `vae-device` (gint): the decoder's time and device
+ * * `block-us` (gint64): wall time from the block's last audio sample
+ *   reaching the engine to its frames being ready, waits in full queues
+ *   included; `compute-us` (gint64): the stages' busy time on it, summed;
+ *   `max-block-us` the longest `compute-us` so far (since start or the last
+ *   flush), which sets the latency
+ * * `queue-depths` (GstValueArray of guint): blocks waiting at the input of
+ *   each stage (audio, DiT stages..., VAE) as the message is made
+ * * `frames-dropped`, `frames-repeated`, `blocks-skipped` (guint64): late
+ *   frames dropped by QoS, frames repeated for skipped blocks and blocks
+ *   skipped, since the element started (READY to PAUSED)
+ * * `latency` (guint64, ns): the latency the element reports now
+ *
+ * `gst-launch-1.0 -m` prints them; docs/usage.md shows how to read them in
+ * an application.
+ *
  * ## Example launch lines
  * |[
  * gst-launch-1.0 audiotestsrc ! audioconvert ! audioresample ! liveavatarfilter model=test ! videoconvert ! autovideosink
@@ -77,6 +110,7 @@
 #include "liveavatar.h"
 #include "gstliveavatarimage.h"
 #include "gstliveavatarsettings.h"
+#include "gstliveavatarstats.h"
 #include "gstliveavatarfilter.h"
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
@@ -101,7 +135,8 @@ enum
 {
   PROP_0 = GST_LIVE_AVATAR_PROP_LAST,
   PROP_QOS,
-  PROP_LATENCY
+  PROP_LATENCY,
+  PROP_STATS
 };
 
 #define DEFAULT_QOS             TRUE
@@ -190,6 +225,8 @@ struct _GstLiveAvatarFilter
   GQueue items;                 /* GstLiveAvatarFilterItem, in order */
   gboolean qos;
   guint64 latency;              /* our figure in ns, only grows */
+  gboolean stats;               /* post liveavatar-stats messages */
+  GstLiveAvatarStatsInfo stats_info;    /* its counters, since start */
 
   /* input timeline (streaming thread) */
   GstSegment in_segment;
@@ -292,6 +329,20 @@ gst_live_avatar_filter_class_init (GstLiveAvatarFilterClass * klass)
           "Latency this element adds in nanoseconds: audio look-ahead + one "
           "block (480 ms) + measured generation time (0 = no engine loaded)",
           0, G_MAXUINT64, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  /**
+   * GstLiveAvatarFilter:stats:
+   *
+   * Post a `liveavatar-stats` element message per block (see Bus messages
+   * above for its fields). The counters in it run whether or not the
+   * messages are posted.
+   */
+  g_object_class_install_property (gobject_class, PROP_STATS,
+      g_param_spec_boolean ("stats", "Stats",
+          "Post a liveavatar-stats element message per block (12 frames) "
+          "with generation times, devices, queue depths, QoS counters and "
+          "latency", DEFAULT_STATS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
 
   gst_element_class_set_static_metadata (element_class,
       "Live avatar filter", "Filter/Converter/Video",
@@ -334,6 +385,7 @@ gst_live_avatar_filter_init (GstLiveAvatarFilter * self)
   g_queue_init (&self->items);
   self->srcresult = GST_FLOW_FLUSHING;
   self->qos = DEFAULT_QOS;
+  self->stats = DEFAULT_STATS;
   gst_video_info_init (&self->vinfo);
   gst_segment_init (&self->in_segment, GST_FORMAT_TIME);
   gst_segment_init (&self->out_segment, GST_FORMAT_TIME);
@@ -436,6 +488,11 @@ gst_live_avatar_filter_set_property (GObject * object, guint prop_id,
       }
       GST_LIVE_AVATAR_FILTER_UNLOCK (self);
       break;
+    case PROP_STATS:
+      GST_LIVE_AVATAR_FILTER_LOCK (self);
+      self->stats = g_value_get_boolean (value);
+      GST_LIVE_AVATAR_FILTER_UNLOCK (self);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -461,6 +518,11 @@ gst_live_avatar_filter_get_property (GObject * object, guint prop_id,
     case PROP_LATENCY:
       GST_LIVE_AVATAR_FILTER_LOCK (self);
       g_value_set_uint64 (value, self->latency);
+      GST_LIVE_AVATAR_FILTER_UNLOCK (self);
+      break;
+    case PROP_STATS:
+      GST_LIVE_AVATAR_FILTER_LOCK (self);
+      g_value_set_boolean (value, self->stats);
       GST_LIVE_AVATAR_FILTER_UNLOCK (self);
       break;
     default:
@@ -619,6 +681,7 @@ gst_live_avatar_filter_locked_reset (GstLiveAvatarFilter * self, gboolean flush)
     self->in_timed = TRUE;
     self->error_posted = FALSE;
     gst_clear_caps (&self->refused_caps);
+    memset (&self->stats_info, 0, sizeof (self->stats_info));
   }
   /* else keep in_segment: reused if no SEGMENT follows the flush */
   self->eos = FALSE;
@@ -1105,6 +1168,7 @@ gst_live_avatar_filter_locked_stamp (GstLiveAvatarFilter * self,
 
   /* late: downstream would throw it away; don't spend a push on it */
   self->dropped++;
+  self->stats_info.frames_dropped++;
   self->discont = TRUE;
   GST_CAT_DEBUG_OBJECT (live_avatar_filter_dataflow, self,
       "QoS: dropping frame %" G_GUINT64_FORMAT " at %" GST_TIME_FORMAT
@@ -1124,6 +1188,30 @@ timely:
   return TRUE;
 }
 
+/* with @lock: counts the block @frame starts, if it starts one, and makes
+ * its stats message when they are wanted */
+static GstMessage *
+gst_live_avatar_filter_locked_stats (GstLiveAvatarFilter * self,
+    LaFrame * frame, GstClockTime pts)
+{
+  LaBlockStats block;
+  GstLiveAvatarStatsInfo *info = &self->stats_info;
+
+  if (!la_frame_get_block_stats (frame, &block))
+    return NULL;
+  gst_live_avatar_stats_count (info, &block);
+  if (!self->stats)
+    return NULL;
+
+  info->frame = frame->index;
+  info->pts = pts;
+  info->running_time = gst_segment_to_running_time (&self->out_segment,
+      GST_FORMAT_TIME, pts);
+  info->latency = self->latency;
+  return gst_live_avatar_stats_message_new (GST_ELEMENT (self), &block,
+      self->session, info);
+}
+
 static void
 gst_live_avatar_filter_loop (GstPad * pad)
 {
@@ -1133,7 +1221,7 @@ gst_live_avatar_filter_loop (GstPad * pad)
   LaPopResult res;
   GError *err = NULL;
   GList *events = NULL, *l;
-  GstMessage *qos_msg = NULL;
+  GstMessage *qos_msg = NULL, *stats_msg = NULL;
   GstBuffer *buf = NULL;
   GstClockTime pts = GST_CLOCK_TIME_NONE, duration = GST_CLOCK_TIME_NONE;
   GstFlowReturn ret = GST_FLOW_OK;
@@ -1159,6 +1247,7 @@ gst_live_avatar_filter_loop (GstPad * pad)
       if (push)
         self->discont = FALSE;
       latency_changed = gst_live_avatar_filter_locked_update_latency (self);
+      stats_msg = gst_live_avatar_filter_locked_stats (self, frame, pts);
       break;
     case LA_POP_EOS:
       /* the remaining events end with the EOS event itself */
@@ -1206,6 +1295,8 @@ gst_live_avatar_filter_loop (GstPad * pad)
   if (latency_changed)
     gst_element_post_message (GST_ELEMENT (self),
         gst_message_new_latency (GST_OBJECT (self)));
+  if (stats_msg != NULL)
+    gst_element_post_message (GST_ELEMENT (self), stats_msg);
 
   if (res == LA_POP_EOS) {
     ret = GST_FLOW_EOS;

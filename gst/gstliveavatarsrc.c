@@ -80,6 +80,25 @@
  * model reloaded if its size differs), one changed while streaming shows
  * from the next clip boundary at the current size.
  *
+ * ## Bus messages
+ *
+ * With the stats property on (the default) the element posts one element
+ * message named `liveavatar-stats` per block (12 frames), as the block's
+ * first frame leaves, in block order. The fields are liveavatarfilter's
+ * (see there and docs/usage.md): `block` (the engine's block index since
+ * start), `frame` (the buffer offset of its first frame), `n-frames`,
+ * `pts`, `running-time`, `skipped`, `audio-us`, `dit-us`, `dit-devices`,
+ * `vae-us`, `vae-device`, `block-us`, `compute-us`, `max-block-us`,
+ * `queue-depths`,
+ * `frames-dropped` (always 0: the source does not drop frames),
+ * `frames-repeated`, `blocks-skipped`, `latency`, and two of its own, in
+ * samples (16 kHz) since the element started:
+ *
+ * * `audio-dropped` (guint64): audio that arrived after its stretch of the
+ *   timeline had been fed (as silence)
+ * * `silence` (guint64): silence fed in place of audio that had not come
+ *   by its deadline (or for a gap, or with no audio pad at all)
+ *
  * ## Example launch lines
  * |[
  * gst-launch-1.0 liveavatarsrc model=test width=256 height=256 ! videoconvert ! autovideosink
@@ -104,6 +123,7 @@
 #include "gstliveavatarsrc.h"
 #include "gstliveavatarimage.h"
 #include "gstliveavatarsettings.h"
+#include "gstliveavatarstats.h"
 
 #define AUDIO_CAPS "audio/x-raw, format = (string) F32LE, " \
     "rate = (int) 16000, channels = (int) 1, layout = (string) interleaved"
@@ -129,6 +149,7 @@ enum
   PROP_IS_LIVE = GST_LIVE_AVATAR_PROP_LAST,
   PROP_AUDIO_TOLERANCE,
   PROP_LATENCY,
+  PROP_STATS,
   N_PROPERTIES
 };
 
@@ -215,6 +236,9 @@ struct _GstLiveAvatarSrc
   gboolean audio_next_valid;
   guint64 audio_next;           /* where the last buffer ended */
   guint64 audio_dropped;        /* samples that came after their slot */
+
+  gboolean stats;               /* post liveavatar-stats messages */
+  GstLiveAvatarStatsInfo stats_info;    /* its counters, since start */
 };
 
 static GParamSpec *properties[N_PROPERTIES];
@@ -345,8 +369,23 @@ gst_live_avatar_src_class_init (GstLiveAvatarSrcClass * klass)
       properties[PROP_IS_LIVE]);
   g_object_class_install_property (gobject_class, PROP_AUDIO_TOLERANCE,
       properties[PROP_AUDIO_TOLERANCE]);
+  /**
+   * GstLiveAvatarSrc:stats:
+   *
+   * Post a `liveavatar-stats` element message per block (see Bus messages
+   * above for its fields). The counters in it run whether or not the
+   * messages are posted.
+   */
+  properties[PROP_STATS] = g_param_spec_boolean ("stats", "Stats",
+      "Post a liveavatar-stats element message per block (12 frames) with "
+      "generation times, devices, queue depths, audio dropped, silence fed "
+      "and latency", DEFAULT_STATS,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
+
   g_object_class_install_property (gobject_class, PROP_LATENCY,
       properties[PROP_LATENCY]);
+  g_object_class_install_property (gobject_class, PROP_STATS,
+      properties[PROP_STATS]);
 
   gst_element_class_set_static_metadata (element_class,
       "Live avatar source", "Source/Video",
@@ -368,6 +407,7 @@ gst_live_avatar_src_init (GstLiveAvatarSrc * self)
   gst_live_avatar_settings_init (&self->settings);
   self->changer = gst_live_avatar_image_changer_new (GST_ELEMENT (self));
   self->audio_tolerance = DEFAULT_AUDIO_TOLERANCE;
+  self->stats = DEFAULT_STATS;
   self->audio_flushing = TRUE;
   self->discont = TRUE;
 
@@ -595,6 +635,8 @@ gst_live_avatar_src_locked_push (GstLiveAvatarSrc * self, GstBuffer * buffer,
   gboolean ok;
 
   self->fed += n;
+  if (buffer == NULL)
+    self->stats_info.silence_fed += n;
   self->feeder_busy = TRUE;
   SRC_UNLOCK (self);
 
@@ -927,6 +969,11 @@ gst_live_avatar_src_set_property (GObject * object, guint prop_id,
         gst_live_avatar_src_post_latency (self);
       break;
     }
+    case PROP_STATS:
+      SRC_LOCK (self);
+      self->stats = g_value_get_boolean (value);
+      SRC_UNLOCK (self);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -955,6 +1002,11 @@ gst_live_avatar_src_get_property (GObject * object, guint prop_id,
     case PROP_LATENCY:
       SRC_LOCK (self);
       g_value_set_uint64 (value, gst_live_avatar_src_locked_latency (self));
+      SRC_UNLOCK (self);
+      break;
+    case PROP_STATS:
+      SRC_LOCK (self);
+      g_value_set_boolean (value, self->stats);
       SRC_UNLOCK (self);
       break;
     default:
@@ -1260,6 +1312,8 @@ gst_live_avatar_src_start (GstBaseSrc * bsrc)
   self->feeder_quit = FALSE;
   self->feed_error = FALSE;
   self->audio_dropped = 0;
+  memset (&self->stats_info, 0, sizeof (self->stats_info));
+  self->stats_info.source = TRUE;
   SRC_UNLOCK (self);
 
   /* it waits for a session and the first frame's request */
@@ -1411,6 +1465,33 @@ gst_live_avatar_src_query (GstBaseSrc * bsrc, GstQuery * query)
   }
 }
 
+/* Counts the block @frame (our frame @n, at @pts) starts, if it starts
+ * one, and makes its stats message when they are wanted. Called with the
+ * lock. */
+static GstMessage *
+gst_live_avatar_src_locked_stats (GstLiveAvatarSrc * self,
+    LaSession * session, LaFrame * frame, guint64 n, GstClockTime pts)
+{
+  GstLiveAvatarStatsInfo *info = &self->stats_info;
+  LaBlockStats block;
+
+  if (!la_frame_get_block_stats (frame, &block))
+    return NULL;
+  gst_live_avatar_stats_count (info, &block);
+  if (!self->stats)
+    return NULL;
+
+  info->frame = n;
+  info->pts = pts;
+  /* our PTS are running times (plus the segment start, 0 unless seeked) */
+  info->running_time = gst_segment_to_running_time (&GST_BASE_SRC_CAST
+      (self)->segment, GST_FORMAT_TIME, pts);
+  info->latency = gst_live_avatar_src_locked_latency (self);
+  info->audio_dropped = self->audio_dropped;
+  return gst_live_avatar_stats_message_new (GST_ELEMENT_CAST (self), &block,
+      session, info);
+}
+
 static GstFlowReturn
 gst_live_avatar_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
 {
@@ -1421,6 +1502,7 @@ gst_live_avatar_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
   GError *err = NULL;
   GstFlowReturn ret;
   GstBuffer *buffer;
+  GstMessage *stats_msg;
   GstClockTime pts;
   guint64 n;
   gboolean latency_grew, new_reference;
@@ -1475,10 +1557,14 @@ gst_live_avatar_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
     goto done;
 
   new_reference = (frame->flags & LA_FRAME_FLAG_NEW_REFERENCE) != 0;
+  latency_grew = gst_live_avatar_src_locked_update_compute (self, session);
+  stats_msg = gst_live_avatar_src_locked_stats (self, session, frame, n, pts);
   buffer = gst_live_avatar_src_locked_wrap_frame (self, frame);
   frame = NULL;
-  if (buffer == NULL)
+  if (buffer == NULL) {
+    gst_clear_message (&stats_msg);
     goto wrong_frame;
+  }
 
   GST_BUFFER_PTS (buffer) = pts;
   GST_BUFFER_DURATION (buffer) = gst_live_avatar_src_locked_pts (self,
@@ -1490,7 +1576,6 @@ gst_live_avatar_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
     self->discont = FALSE;
   }
   self->n_frames = n + 1;
-  latency_grew = gst_live_avatar_src_locked_update_compute (self, session);
   SRC_UNLOCK (self);
 
   GST_LOG_OBJECT (self, "frame %" G_GUINT64_FORMAT " pts %" GST_TIME_FORMAT,
@@ -1499,6 +1584,8 @@ gst_live_avatar_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
     gst_live_avatar_image_post_shown (GST_ELEMENT_CAST (self), pts, n);
   if (latency_grew)
     gst_live_avatar_src_post_latency (self);
+  if (stats_msg != NULL)
+    gst_element_post_message (GST_ELEMENT_CAST (self), stats_msg);
   *outbuf = buffer;
   return GST_FLOW_OK;
 

@@ -185,6 +185,36 @@ typedef struct
 LaFrame *la_frame_ref (LaFrame * frame);
 void la_frame_unref (LaFrame * frame);
 
+/* What one block cost, as it went through the stages. Stages are numbered
+ * as in LaSessionStats: 0 the audio front-end, 1 .. P the DiT stages,
+ * P + 1 the VAE decoder. */
+typedef struct
+{
+  guint64 block;                /* block index since start / last flush */
+  guint n_frames;               /* its frames: 12, fewer at the end of a
+                                 * drain */
+  gboolean skipped;             /* QoS: not generated, its frames repeat
+                                 * the last picture */
+  gint64 total_us;              /* wall time from its audio being complete
+                                 * to its frames being ready, waits in
+                                 * full queues included */
+  gint64 compute_us;            /* the stages' busy time on it, summed: its
+                                 * latency when the engine keeps up */
+  guint n_stages;
+  gint64 stage_us[LA_MAX_DEVICES + 2];  /* busy time of each stage on it */
+  guint n_devices[LA_MAX_DEVICES + 2];  /* devices each stage ran it on:
+                                         * 0 for the audio front-end (host),
+                                         * the Ulysses group for a DiT stage,
+                                         * 1 for the VAE */
+  guint devices[LA_MAX_DEVICES + 2][LA_MAX_DEVICES];    /* their indices */
+} LaBlockStats;
+
+/* The first frame of each block carries its block's stats: TRUE and
+ * @stats filled for it, FALSE (and @stats untouched) for the other
+ * frames. */
+gboolean la_frame_get_block_stats (const LaFrame * frame,
+    LaBlockStats * stats);
+
 /* ---- session ---- */
 
 typedef struct _LaSession LaSession;
@@ -273,7 +303,9 @@ typedef struct
   guint64 blocks_generated;
   guint64 blocks_skipped;       /* by QoS */
   guint64 frames_repeated;
-  gint64 last_block_us;         /* wall time of the last block, audio-complete to frames-ready */
+  gint64 last_block_us;         /* compute time of the last block: the
+                                 * stages' busy time on it (not the waits
+                                 * behind a slow consumer) */
   gint64 max_block_us;          /* maximum of that since start or flush */
   gint64 stage_us[LA_MAX_DEVICES + 2];  /* last block's busy time per stage:
                                          * audio, DiT stages..., VAE */

@@ -43,6 +43,7 @@ typedef struct
                                  * NULL when none was given */
   gint64 audio_complete_us;     /* monotonic time its audio was complete */
   gboolean skipped;             /* QoS: not generated, repeated */
+  gint64 stage_us[LA_MAX_DEVICES + 2];  /* busy time of each stage on it */
 
   gfloat *samples;              /* LA_SAMPLES_PER_BLOCK + look-ahead */
   guint n_samples;

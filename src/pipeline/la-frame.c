@@ -17,6 +17,7 @@ typedef struct
 {
   LaFrame frame;                /* first: a LaFrame * is a LaFramePriv * */
   gint refcount;
+  LaBlockStats *block_stats;    /* the first frame of a block only */
 } LaFramePriv;
 
 gsize
@@ -91,6 +92,33 @@ la_frame_unref (LaFrame * frame)
 
   if (g_atomic_int_dec_and_test (&priv->refcount)) {
     g_free (frame->data);
+    g_free (priv->block_stats);
     g_free (priv);
   }
+}
+
+void
+la_frame_set_block_stats (LaFrame * frame, const LaBlockStats * stats)
+{
+  LaFramePriv *priv = (LaFramePriv *) frame;
+
+  g_return_if_fail (frame != NULL);
+  g_return_if_fail (stats != NULL);
+
+  g_free (priv->block_stats);
+  priv->block_stats = g_memdup2 (stats, sizeof (*stats));
+}
+
+gboolean
+la_frame_get_block_stats (const LaFrame * frame, LaBlockStats * stats)
+{
+  const LaFramePriv *priv = (const LaFramePriv *) frame;
+
+  g_return_val_if_fail (frame != NULL, FALSE);
+  g_return_val_if_fail (stats != NULL, FALSE);
+
+  if (priv->block_stats == NULL)
+    return FALSE;
+  *stats = *priv->block_stats;
+  return TRUE;
 }

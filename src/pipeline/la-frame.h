@@ -25,6 +25,11 @@ LaFrame *la_frame_new (LaPixelFormat format, gint width, gint height);
 gsize la_frame_size_for_format (LaPixelFormat format, gint width,
     gint height);
 
+/* Makes @frame the carrier of its block's stats (copied); the stage that
+ * emits the first frame of a block calls it, before anyone else sees the
+ * frame. */
+void la_frame_set_block_stats (LaFrame * frame, const LaBlockStats * stats);
+
 G_END_DECLS
 
 #endif /* __LA_FRAME_H__ */

@@ -166,8 +166,10 @@ gboolean la_session_block_is_late (LaSession * session,
 
 void la_session_record_stage (LaSession * session, guint stage, guint epoch,
     gint64 busy_us);
-/* the VAE finished @block (generated or repeated) */
-void la_session_record_block (LaSession * session, const LaBlock * block);
+/* the VAE finished @block (generated or repeated), @block_us after its
+ * audio was complete */
+void la_session_record_block (LaSession * session, const LaBlock * block,
+    gint64 block_us);
 
 /* ---- stages (la-stage*.c) */
 

@@ -190,7 +190,7 @@ la_session_record_stage (LaSession * s, guint stage, guint epoch,
 }
 
 void
-la_session_record_block (LaSession * s, const LaBlock * block)
+la_session_record_block (LaSession * s, const LaBlock * block, gint64 block_us)
 {
   LaSessionStats *st = &s->stats;
 
@@ -204,7 +204,7 @@ la_session_record_block (LaSession * s, const LaBlock * block)
     st->frames_repeated += block->n_frames;
   } else {
     st->blocks_generated++;
-    st->last_block_us = g_get_monotonic_time () - block->audio_complete_us;
+    st->last_block_us = block_us;
     st->max_block_us = MAX (st->max_block_us, st->last_block_us);
   }
   LA_SESSION_UNLOCK (s);

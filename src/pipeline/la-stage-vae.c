@@ -128,10 +128,40 @@ la_stage_vae_process (LaStage * stage, LaBlock * block, GError ** error)
   return TRUE;
 }
 
+/* what @block cost and where it ran, for its first frame to carry */
+static void
+fill_block_stats (LaStage * stage, const LaBlock * block, LaBlockStats * st)
+{
+  LaSession *s = stage->session;
+  guint i, d;
+
+  memset (st, 0, sizeof (*st));
+  st->block = block->index;
+  st->n_frames = block->n_frames;
+  st->skipped = block->skipped;
+  st->total_us = g_get_monotonic_time () - block->audio_complete_us;
+  st->n_stages = MIN (s->n_stages, G_N_ELEMENTS (st->stage_us));
+  for (i = 0; i < st->n_stages; i++) {
+    const LaStage *k = &s->stages[i];
+
+    st->stage_us[i] = block->stage_us[i];
+    st->compute_us += block->stage_us[i];
+    if (k->kind == LA_STAGE_DIT) {
+      st->n_devices[i] = k->group->n_devices;
+      for (d = 0; d < k->group->n_devices; d++)
+        st->devices[i][d] = k->group->devices[d].index;
+    } else if (k->kind == LA_STAGE_VAE) {
+      st->n_devices[i] = 1;
+      st->devices[i][0] = k->device->index;
+    }
+  }
+}
+
 void
 la_stage_vae_emit (LaStage * stage, LaBlock * block)
 {
   LaSession *s = stage->session;
+  LaBlockStats stats;
   guint i;
 
   if (block->kind == LA_BLOCK_END) {
@@ -142,7 +172,13 @@ la_stage_vae_emit (LaStage * stage, LaBlock * block)
     return;
   }
 
-  la_session_record_block (s, block);
+  fill_block_stats (stage, block, &stats);
+  /* compute time, not wall time: frames held back by a consumer slower
+   * than the engine (a synced sink rendering a file) are not latency the
+   * engine adds */
+  la_session_record_block (s, block, stats.compute_us);
+  if (stage->n_pending > 0)
+    la_frame_set_block_stats (stage->pending[0], &stats);
   for (i = 0; i < stage->n_pending; i++) {
     LaOutputItem *item = la_output_item_new_frame (block->epoch,
         stage->pending[i]);

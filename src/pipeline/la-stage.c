@@ -100,9 +100,13 @@ la_stage_thread (gpointer data)
       la_stage_reset (stage);
       continue;
     }
-    if (block->kind == LA_BLOCK_AUDIO)
-      la_session_record_stage (s, stage->id, block->epoch,
-          g_get_monotonic_time () - start);
+    if (block->kind == LA_BLOCK_AUDIO) {
+      gint64 busy = g_get_monotonic_time () - start;
+
+      if (stage->id < G_N_ELEMENTS (block->stage_us))
+        block->stage_us[stage->id] = busy;
+      la_session_record_stage (s, stage->id, block->epoch, busy);
+    }
 
     la_stage_hand_on (stage, block);
   }

@@ -44,6 +44,33 @@ guint64 decode_index (GstVideoFrame * frame);
  * CAPS event came before it. No frame may follow what was pulled already. */
 GstEvent *wait_eos (GstHarness * h, gboolean * saw_caps);
 
+/* ---- liveavatar-stats messages ---- */
+
+/* What a liveavatar-stats message must say. */
+typedef struct
+{
+  guint64 block;
+  guint64 frame;                /* buffer offset of its first frame */
+  guint n_frames;
+  GstClockTime pts;
+  const gchar *const *dit_devices;      /* NULL-terminated, one per DiT stage */
+  gint vae_device;
+  gboolean source;              /* the source's two extra fields are there */
+} StatsExpect;
+
+/* The next liveavatar-stats message on @bus, or NULL when none is queued.
+ * The other messages before it stay on the bus, in their order. */
+GstMessage *pop_stats (GstBus * bus);
+
+/* Checks every field of @msg against @expect and the rules every message
+ * keeps: times >= 0, the whole block at least as long as its stages, one
+ * queue depth per stage, frames-repeated = 12 x blocks-skipped for full
+ * blocks. Returns the structure (owned by @msg). */
+const GstStructure *check_stats (GstMessage * msg, const StatsExpect * expect);
+
+/* a guint64 field of a stats structure, failing when it is missing */
+guint64 stats_uint64 (const GstStructure * s, const gchar * field);
+
 G_END_DECLS
 
 #endif /* __CHECK_UTIL_H__ */

@@ -1362,6 +1362,44 @@ GST_START_TEST (test_qos)
   }
   gst_event_unref (wait_eos (h, NULL));
 
+  /* one stats message per block, dropped or not, with the counters so far */
+  {
+    const gchar *const devices[] = { "0", NULL };
+    guint64 skipped = 0, b;
+
+    for (b = 0; b < total / SPB; b++) {
+      StatsExpect expect = { b, b * FPB, FPB, frame_time (b * FPB), devices,
+        0, FALSE
+      };
+      const GstStructure *s;
+      gboolean block_skipped;
+
+      msg = pop_stats (bus);
+      fail_unless (msg != NULL, "no stats for block %" G_GUINT64_FORMAT, b);
+      s = check_stats (msg, &expect);
+      /* counted as the first frame goes: it is dropped up to frame first */
+      fail_unless_equals_uint64 (stats_uint64 (s, "frames-dropped"),
+          MIN (b * FPB + 1, first));
+      /* the engine may only skip blocks that are wholly late; it hears of
+       * the lateness with the first frame, so the first blocks it may have
+       * generated already */
+      fail_unless (gst_structure_get_boolean (s, "skipped", &block_skipped));
+      if (block_skipped)
+        fail_unless ((b + 1) * FPB <= first, "block %" G_GUINT64_FORMAT
+            " skipped", b);
+      skipped += block_skipped;
+      fail_unless_equals_uint64 (stats_uint64 (s, "blocks-skipped"), skipped);
+      gst_message_unref (msg);
+    }
+    /* the tail of 10 s is a partial block, padded at EOS */
+    msg = pop_stats (bus);
+    fail_unless (msg != NULL);
+    fail_unless_equals_uint64 (stats_uint64 (gst_message_get_structure (msg),
+            "block"), total / SPB);
+    gst_message_unref (msg);
+    fail_unless (pop_stats (bus) == NULL);
+  }
+
   /* one QoS message per dropped frame */
   for (n = 0; n < first; n++) {
     GstClockTime running_time, timestamp, duration;
@@ -1408,6 +1446,135 @@ GST_START_TEST (test_qos_disabled)
 
 GST_END_TEST;
 
+/* ---- stats on the bus ---- */
+
+/* Pushes @n_blocks blocks and @tail samples on @h, drains, and checks that
+ * each block's stats message is on the bus by the time its first frame is
+ * pulled, in order, and that there are no others. (The element runs ahead
+ * of the pulls: later blocks' messages may be there already.) */
+static void
+check_stats_stream (GstHarness * h, GstBus * bus, guint n_blocks, guint tail,
+    const gchar * const *dit_devices, gint vae_device)
+{
+  const guint n_samples = n_blocks * SPB + tail;
+  const guint n_frames = (n_samples + SPF - 1) / SPF;
+  guint64 latency, n;
+  gfloat *pcm = make_tone (n_samples, 0.1f);
+  GstMessage *msg;
+
+  fail_unless_equals_int (push_samples (h, pcm, n_samples, 0, FALSE),
+      GST_FLOW_OK);
+  g_free (pcm);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+
+  for (n = 0; n < n_frames; n++) {
+    GstBuffer *buf = gst_harness_pull (h);
+
+    fail_unless (buf != NULL);
+    fail_unless_equals_uint64 (GST_BUFFER_OFFSET (buf), n);
+    if (n % FPB == 0) {
+      StatsExpect expect = { n / FPB, n, MIN (FPB, n_frames - n),
+        GST_BUFFER_PTS (buf), dit_devices, vae_device, FALSE
+      };
+      const GstStructure *s;
+      gboolean skipped;
+
+      /* posted before the frame was pushed */
+      msg = pop_stats (bus);
+      fail_unless (msg != NULL, "no stats before frame %" G_GUINT64_FORMAT, n);
+      fail_unless (GST_MESSAGE_SRC (msg) == GST_OBJECT (h->element));
+      s = check_stats (msg, &expect);
+      fail_unless (gst_structure_get_boolean (s, "skipped", &skipped));
+      fail_if (skipped);
+      fail_unless_equals_uint64 (stats_uint64 (s, "frames-dropped"), 0);
+      fail_unless_equals_uint64 (stats_uint64 (s, "blocks-skipped"), 0);
+      g_object_get (h->element, "latency", &latency, NULL);
+      /* the figure only grows */
+      fail_unless (stats_uint64 (s, "latency") <= latency);
+      fail_unless (stats_uint64 (s, "latency") >= frame_time (FPB + 1));
+      gst_message_unref (msg);
+    }
+    gst_buffer_unref (buf);
+  }
+  gst_event_unref (wait_eos (h, NULL));
+  fail_unless (pop_stats (bus) == NULL);
+}
+
+GST_START_TEST (test_stats)
+{
+  const gchar *const devices[] = { "0", "1", NULL };
+  GstElement *e = new_filter ();
+  GstBus *bus;
+  GstHarness *h;
+
+  /* READY-only properties: before the harness starts it */
+  gst_util_set_object_arg (G_OBJECT (e), "backend", "cpu");
+  g_object_set (e, "dit-devices", "0,1", NULL);
+  h = harness_for (e, &bus, NULL);
+  gst_harness_set_src_caps_str (h, AUDIO_CAPS);
+  check_stats_stream (h, bus, 3, 1000, devices, 1);
+  gst_harness_teardown (h);
+  free_bus (bus);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_stats_ulysses)
+{
+  const gchar *const devices[] = { "0,1", NULL };
+  GstElement *e = new_filter ();
+  GstBus *bus;
+  GstHarness *h;
+
+  g_object_set (e, "dit-devices", "0,1", "ulysses-size", 2, "vae-device", 0,
+      NULL);
+  h = harness_for (e, &bus, NULL);
+  gst_harness_set_src_caps_str (h, AUDIO_CAPS);
+  check_stats_stream (h, bus, 2, 0, devices, 0);
+  gst_harness_teardown (h);
+  free_bus (bus);
+}
+
+GST_END_TEST;
+
+/* stats=false: no message, while playing too; the counters go on */
+GST_START_TEST (test_stats_disabled)
+{
+  GstBus *bus;
+  GstHarness *h = harness_for (new_filter (), &bus, NULL);
+  gfloat *pcm = make_tone (SPB, 0.1f);
+  GstMessage *msg;
+  gboolean stats;
+  guint b;
+
+  g_object_get (h->element, "stats", &stats, NULL);
+  fail_unless (stats);
+  g_object_set (h->element, "stats", FALSE, NULL);
+  gst_harness_set_src_caps_str (h, AUDIO_CAPS);
+  for (b = 0; b < 4; b++) {
+    /* on for block 2 only */
+    if (b >= 2)
+      g_object_set (h->element, "stats", b == 2, NULL);
+    fail_unless_equals_int (push_samples (h, pcm, SPB, frame_time (b * FPB),
+            FALSE), GST_FLOW_OK);
+    pull_frames (h, b * FPB, FPB, 0, NULL);
+    msg = pop_stats (bus);
+    if (b != 2) {
+      fail_unless (msg == NULL, "stats for block %u", b);
+      continue;
+    }
+    fail_unless (msg != NULL);
+    fail_unless_equals_uint64 (stats_uint64 (gst_message_get_structure (msg),
+            "block"), 2);
+    gst_message_unref (msg);
+  }
+  g_free (pcm);
+  gst_harness_teardown (h);
+  free_bus (bus);
+}
+
+GST_END_TEST;
+
 static Suite *
 liveavatarfilter_suite (void)
 {
@@ -1437,6 +1604,9 @@ liveavatarfilter_suite (void)
   tcase_add_test (tc, test_latency);
   tcase_add_test (tc, test_qos);
   tcase_add_test (tc, test_qos_disabled);
+  tcase_add_test (tc, test_stats);
+  tcase_add_test (tc, test_stats_ulysses);
+  tcase_add_test (tc, test_stats_disabled);
   return s;
 }
 

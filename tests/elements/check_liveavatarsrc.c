@@ -303,6 +303,23 @@ crank_frames (GstHarness * h, guint64 first, guint64 end, GstClockTime wait,
   }
 }
 
+/* a bus of the test's own on @src, for its messages */
+static GstBus *
+attach_bus (GstElement * src)
+{
+  GstBus *bus = gst_bus_new ();
+
+  gst_element_set_bus (src, bus);
+  return bus;
+}
+
+static void
+free_bus (GstBus * bus)
+{
+  gst_bus_set_flushing (bus, TRUE);
+  gst_object_unref (bus);
+}
+
 static void
 set_state (GstElement * element, GstState state)
 {
@@ -440,8 +457,11 @@ GST_END_TEST;
 GST_START_TEST (test_live_late_audio)
 {
   GstClockTime wait = default_audio_wait ();
-  GstHarness *h = new_harness (new_src (TRUE), TRUE);
+  GstElement *src = new_src (TRUE);
+  GstBus *bus = attach_bus (src);
+  GstHarness *h = new_harness (src, TRUE);
   gfloat *timeline = g_new0 (gfloat, TIMELINE_SAMPLES);
+  GstMessage *msg;
 
   /* nothing comes for block 0: at its deadline it is silence */
   crank_frames (h, 0, 1, wait, NULL);
@@ -456,8 +476,25 @@ GST_START_TEST (test_live_late_audio)
   /* no frame more than the clock asked for */
   fail_unless_equals_int (gst_harness_buffers_in_queue (h), 0);
 
+  /* the stats count the 300 ms dropped from block 1 on, and the silence
+   * fed for block 0 */
+  msg = pop_stats (bus);
+  fail_unless (msg != NULL);
+  fail_unless_equals_uint64 (stats_uint64 (gst_message_get_structure (msg),
+          "audio-dropped"), 0);
+  fail_unless (stats_uint64 (gst_message_get_structure (msg), "silence") >=
+      (guint64) (RATE * BLOCK_TIME / GST_SECOND) + test_model_lookahead (W, H));
+  gst_message_unref (msg);
+  msg = pop_stats (bus);
+  fail_unless (msg != NULL);
+  fail_unless_equals_uint64 (stats_uint64 (gst_message_get_structure (msg),
+          "audio-dropped"), RATE * 300 / 1000);
+  gst_message_unref (msg);
+  fail_unless (pop_stats (bus) == NULL);
+
   gst_harness_teardown (h);
   g_free (timeline);
+  free_bus (bus);
 }
 
 GST_END_TEST;
@@ -646,6 +683,86 @@ GST_START_TEST (test_nonlive_audio)
 
   gst_harness_teardown (h);
   g_free (timeline);
+}
+
+GST_END_TEST;
+
+/* ---- stats on the bus ---- */
+
+/* One message per block, posted by the time its first frame is out, with
+ * the stages of dit-devices=0,1 and the audio and silence fed. */
+GST_START_TEST (test_stats)
+{
+  const gchar *const devices[] = { "0", "1", NULL };
+  const guint lookahead = test_model_lookahead (W, H);
+  GstElement *src = new_src (FALSE);
+  GstBus *bus = attach_bus (src);
+  guint64 n, silence = 0, silence_before;
+  GstHarness *h;
+
+  g_object_set (src, "num-buffers", 36, "dit-devices", "0,1", NULL);
+  h = new_harness (src, TRUE);
+
+  /* 1 s of audio, then silence */
+  push_audio (h, 0, GST_SECOND, 800, 0.125f, NULL);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+
+  for (n = 0; n < 36; n++) {
+    GstBuffer *buf = gst_harness_pull (h);
+
+    fail_unless (buf != NULL);
+    check_timing (buf, n);
+    if (n % FRAMES_PER_BLOCK == 0) {
+      StatsExpect expect = { n / FRAMES_PER_BLOCK, n, FRAMES_PER_BLOCK,
+        frame_pts (n), devices, 1, TRUE
+      };
+      GstMessage *msg = pop_stats (bus);
+      const GstStructure *st;
+      guint64 needed = (n + FRAMES_PER_BLOCK) * SAMPLES_PER_FRAME + lookahead;
+
+      fail_unless (msg != NULL, "no stats by frame %" G_GUINT64_FORMAT, n);
+      fail_unless (GST_MESSAGE_SRC (msg) == GST_OBJECT (src));
+      st = check_stats (msg, &expect);
+      fail_unless_equals_uint64 (stats_uint64 (st, "audio-dropped"), 0);
+      fail_unless_equals_uint64 (stats_uint64 (st, "frames-dropped"), 0);
+      fail_unless_equals_uint64 (stats_uint64 (st, "blocks-skipped"), 0);
+      /* the block had all it needed; beyond the audio that was silence
+       * (the feeder may be ahead of the frames) */
+      silence_before = silence;
+      silence = stats_uint64 (st, "silence");
+      fail_unless (silence >= silence_before);
+      if (needed > RATE)
+        fail_unless (silence >= needed - RATE, "block %" G_GUINT64_FORMAT
+            ": %" G_GUINT64_FORMAT " samples of silence", n / 12, silence);
+      gst_message_unref (msg);
+    }
+    gst_buffer_unref (buf);
+  }
+  gst_event_unref (wait_eos (h, NULL));
+  fail_unless (pop_stats (bus) == NULL);
+
+  gst_harness_teardown (h);
+  free_bus (bus);
+}
+
+GST_END_TEST;
+
+/* stats=false: none */
+GST_START_TEST (test_stats_disabled)
+{
+  GstElement *src = new_src (FALSE);
+  GstBus *bus = attach_bus (src);
+  GstHarness *h;
+  guint64 n;
+
+  g_object_set (src, "num-buffers", 24, "stats", FALSE, NULL);
+  h = new_harness (src, FALSE);
+  for (n = 0; n < 24; n++)
+    gst_buffer_unref (gst_harness_pull (h));
+  gst_event_unref (wait_eos (h, NULL));
+  fail_unless (pop_stats (bus) == NULL);
+  gst_harness_teardown (h);
+  free_bus (bus);
 }
 
 GST_END_TEST;
@@ -904,6 +1021,8 @@ liveavatarsrc_suite (void)
   tcase_add_test (tc, test_missing_model);
   tcase_add_test (tc, test_engine_error);
   tcase_add_test (tc, test_bad_audio_caps);
+  tcase_add_test (tc, test_stats);
+  tcase_add_test (tc, test_stats_disabled);
   return s;
 }
 

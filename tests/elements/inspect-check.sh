@@ -8,7 +8,7 @@ out=$("$inspect" "$name") || { echo "gst-inspect-1.0 $name failed"; exit 1; }
 
 shared="model model-path reference-image prompt backend dit-devices vae-device
 ulysses-size vae-parallel offload precision width height sample-steps
-online-decode seed latency"
+online-decode seed latency stats"
 case $name in
   liveavatarfilter) own="qos" ;;
   liveavatarsrc) own="is-live audio-tolerance" ;;
