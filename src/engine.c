@@ -284,6 +284,22 @@ not_a_directory:
   }
 }
 
+/* The test model computes next to nothing. To show how the elements behave
+ * with a model as slow as the real one (latency growing, QoS skipping),
+ * LIVEAVATAR_TEST_STEP_DELAY_US makes each of its sampling steps take that
+ * many microseconds more (0 to 10 s; documented in docs/usage.md). */
+static gulong
+test_step_delay_us (void)
+{
+  const gchar *v = g_getenv ("LIVEAVATAR_TEST_STEP_DELAY_US");
+  guint64 us = 0;
+
+  if (v == NULL || !g_ascii_string_to_unsigned (v, 10, 0, 10 * G_USEC_PER_SEC,
+          &us, NULL))
+    return 0;
+  return (gulong) us;
+}
+
 static gboolean
 check_model (const LaEngineConfig * cfg, GError ** error)
 {
@@ -356,6 +372,7 @@ la_engine_new (const LaEngineConfig * cfg, GError ** error)
   e->config.vae_device = (gint) vae;
   e->device_kind = backend == LA_BACKEND_CUDA ? LA_DEVICE_CUDA : LA_DEVICE_CPU;
   e->lookahead_samples = 0;     /* the test model looks at its block only */
+  e->test_step_delay_us = test_step_delay_us ();
   place_stages (e, dit, n_dit, vae);
 
   g_debug ("engine: %s backend, dit-devices %s in %u stage%s, vae-device %u, "

@@ -27,6 +27,7 @@ struct _LaEngine
   LaDeviceGroup stage_groups[LA_MAX_DEVICES];   /* one per DiT stage */
   LaDevice vae_device;
   guint lookahead_samples;
+  gulong test_step_delay_us;    /* model=test: simulated time per step */
 };
 
 G_END_DECLS

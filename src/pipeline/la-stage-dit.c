@@ -106,6 +106,8 @@ la_stage_dit_process (LaStage * stage, LaBlock * block, GError ** error)
     la_test_model_init_latent (s->seed, block->index, block->latent);
 
   for (step = stage->first_step; step < stage->end_step; step++) {
+    if (s->engine->test_step_delay_us > 0)
+      g_usleep (s->engine->test_step_delay_us);
     for (d = 0; d < n_devices; d++) {
       guint begin = d * LA_TEST_MODEL_LATENT_SIZE / n_devices;
       guint end = (d + 1) * LA_TEST_MODEL_LATENT_SIZE / n_devices;

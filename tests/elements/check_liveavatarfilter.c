@@ -1285,8 +1285,8 @@ GST_START_TEST (test_latency)
   fail_unless_equals_uint64 (max, upstream_max + ours);
   fail_unless (pop_message (bus, GST_MESSAGE_LATENCY) == NULL);
 
-  /* frames held up downstream for 300 ms: the blocks behind them take that
-   * much longer, and the element says so */
+  /* frames held up downstream for 300 ms: that is downstream's latency,
+   * not ours, so the figure stays and no message is posted */
   probe = block_output (h, &hits);
   push_tone (h, tl, SPB, 0.1f, 0, 0);
   while (g_atomic_int_get (&hits) == 0)
@@ -1303,15 +1303,35 @@ GST_START_TEST (test_latency)
   g_usleep (300 * 1000);
   unblock_output (h, probe);
   pull_frames (h, 0, 4 * FPB, 0, tl);
+  fail_unless (pop_message (bus, GST_MESSAGE_LATENCY) == NULL);
+  g_object_get (h->element, "latency", &min, NULL);
+  fail_unless_equals_uint64 (min, ours);
+  gst_object_unref (sink);
+  g_array_unref (tl);
+  gst_harness_teardown (h);
+  free_bus (bus);
+
+  /* a model slower than a frame per block: the measured part grows to
+   * whole frames covering the steps' time, and the element says so */
+  g_setenv ("LIVEAVATAR_TEST_STEP_DELAY_US", "30000", TRUE);
+  h = new_harness (&bus, NULL);
+  g_unsetenv ("LIVEAVATAR_TEST_STEP_DELAY_US");
+  sink = gst_element_get_static_pad (h->element, "sink");
+  tl = timeline_new ();
+  gst_harness_set_upstream_latency (h, upstream);
+  push_tone (h, tl, 2 * SPB, 0.1f, 0, 0);
+  pull_frames (h, 0, 2 * FPB, 0, tl);
 
   msg = pop_message (bus, GST_MESSAGE_LATENCY);
   fail_unless (msg != NULL, "no latency message");
   gst_message_unref (msg);
   g_object_get (h->element, "latency", &ours, NULL);
   GST_INFO ("latency now %" GST_TIME_FORMAT, GST_TIME_ARGS (ours));
-  /* the measured part: whole frames, at least the time frames were held */
-  fail_unless (ours - lookahead - block >= 300 * GST_MSECOND);
+  /* 4 steps of at least 30 ms each, in whole frames */
+  fail_unless (ours - lookahead - block >= 4 * 30 * GST_MSECOND);
   fail_unless_equals_uint64 ((ours - lookahead - block) % frame, 0);
+  gst_pad_add_probe (sink, GST_PAD_PROBE_TYPE_QUERY_UPSTREAM |
+      GST_PAD_PROBE_TYPE_PULL, upstream_max_probe, &upstream_max, NULL);
   query_latency (h, &live, &min, &max);
   fail_unless_equals_uint64 (min, upstream + ours);
   fail_unless_equals_uint64 (max, upstream_max + ours);
