@@ -135,20 +135,12 @@ open_index (const gchar * path, GError ** error)
 static LaCheckpoint *
 open_file (const gchar * path, GError ** error)
 {
-  GMappedFile *mapped;
   GBytes *bytes;
-  GError *err = NULL;
   LaCheckpoint *ck;
 
-  mapped = g_mapped_file_new (path, FALSE, &err);
-  if (!mapped) {
-    g_set_error (error, LA_ERROR, LA_ERROR_MODEL_NOT_FOUND,
-        "cannot map %s: %s", path, err->message);
-    g_error_free (err);
+  bytes = la_io_map_file (path, error);
+  if (!bytes)
     return NULL;
-  }
-  bytes = g_mapped_file_get_bytes (mapped);
-  g_mapped_file_unref (mapped);
   ck = open_bytes (bytes, path, error);
   g_bytes_unref (bytes);
   return ck;

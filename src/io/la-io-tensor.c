@@ -260,3 +260,44 @@ too_big:
     return NULL;
   }
 }
+
+GBytes *
+la_io_map_file (const gchar * path, GError ** error)
+{
+  GMappedFile *mapped;
+  GBytes *bytes;
+  GError *err = NULL;
+
+  mapped = g_mapped_file_new (path, FALSE, &err);
+  if (!mapped) {
+    g_set_error (error, LA_ERROR, LA_ERROR_MODEL_NOT_FOUND,
+        "cannot map %s: %s", path, err->message);
+    g_error_free (err);
+    return NULL;
+  }
+  bytes = g_mapped_file_get_bytes (mapped);
+  g_mapped_file_unref (mapped);
+  return bytes;
+}
+
+void
+la_io_tensor_file_init (LaIoTensorFile * file, GBytes * bytes,
+    const gchar * display_name)
+{
+  file->name = g_path_get_basename (display_name);
+  file->bytes = bytes;
+  file->tensors = NULL;
+  file->n_tensors = 0;
+  file->strings = g_string_chunk_new (4096);
+  file->by_name = g_hash_table_new (g_str_hash, g_str_equal);
+}
+
+void
+la_io_tensor_file_clear (LaIoTensorFile * file)
+{
+  g_hash_table_unref (file->by_name);
+  g_string_chunk_free (file->strings);
+  g_free (file->tensors);
+  g_bytes_unref (file->bytes);
+  g_free (file->name);
+}

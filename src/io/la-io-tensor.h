@@ -106,6 +106,28 @@ gboolean        la_checkpoint_tensor_to_f32 (const LaCheckpointTensor * t,
 gfloat         *la_checkpoint_tensor_dup_f32 (const LaCheckpointTensor * t,
     GError ** error);
 
+/* What a single-file reader (safetensors, PyTorch zip) owns: the file's
+ * bytes and the tensors pointing into them. The reader fills @tensors,
+ * @n_tensors and @by_name while parsing. */
+typedef struct
+{
+  gchar          *name;         /* basename, for messages */
+  GBytes         *bytes;        /* the whole file */
+  LaCheckpointTensor *tensors;
+  guint           n_tensors;
+  GStringChunk   *strings;      /* tensor names */
+  GHashTable     *by_name;      /* name -> LaCheckpointTensor *, borrowed */
+} LaIoTensorFile;
+
+/* Maps @path read-only (shared pages); LA_ERROR_MODEL_NOT_FOUND when it
+ * cannot. */
+GBytes         *la_io_map_file (const gchar * path, GError ** error);
+
+/* Takes @bytes; @display_name names the file in messages. */
+void            la_io_tensor_file_init (LaIoTensorFile * file, GBytes * bytes,
+    const gchar * display_name);
+void            la_io_tensor_file_clear (LaIoTensorFile * file);
+
 G_END_DECLS
 
 #endif /* __LA_IO_TENSOR_H__ */

@@ -22,12 +22,7 @@
 
 struct _LaSafetensors
 {
-  gchar *name;                  /* basename, for messages */
-  GBytes *bytes;                /* the whole file */
-  LaCheckpointTensor *tensors;  /* data-section order */
-  guint n_tensors;
-  GStringChunk *strings;        /* tensor names */
-  GHashTable *by_name;          /* name -> LaCheckpointTensor *, borrowed */
+  LaIoTensorFile file;          /* tensors in data-section order */
   GHashTable *metadata;         /* gchar * -> gchar *, owned */
 };
 
@@ -53,7 +48,7 @@ parse_metadata (LaSafetensors * st, JsonNode * node, GError ** error)
 
   if (!JSON_NODE_HOLDS_OBJECT (node)) {
     g_set_error (error, LA_ERROR, LA_ERROR_MODEL_INVALID,
-        "%s: __metadata__ is %s, not an object", st->name,
+        "%s: __metadata__ is %s, not an object", st->file.name,
         la_io_json_kind (node));
     return FALSE;
   }
@@ -65,7 +60,7 @@ parse_metadata (LaSafetensors * st, JsonNode * node, GError ** error)
     if (!JSON_NODE_HOLDS_VALUE (v) ||
         json_node_get_value_type (v) != G_TYPE_STRING) {
       g_set_error (error, LA_ERROR, LA_ERROR_MODEL_INVALID,
-          "%s: __metadata__ entry '%s' is %s, not a string", st->name,
+          "%s: __metadata__ entry '%s' is %s, not a string", st->file.name,
           (const gchar *) l->data, la_io_json_kind (v));
       ok = FALSE;
       break;
@@ -92,8 +87,8 @@ parse_entry (LaSafetensors * st, const gchar * name, JsonNode * node,
   gchar *shape_str;
 
   memset (t, 0, sizeof (*t));
-  t->name = g_string_chunk_insert (st->strings, name);
-  t->file = st->name;
+  t->name = g_string_chunk_insert (st->file.strings, name);
+  t->file = st->file.name;
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
     goto not_object;
@@ -144,34 +139,35 @@ parse_entry (LaSafetensors * st, const gchar * name, JsonNode * node,
 not_object:
   {
     g_set_error (error, LA_ERROR, LA_ERROR_MODEL_INVALID,
-        "%s: tensor '%s': entry is %s, not an object", st->name, name,
+        "%s: tensor '%s': entry is %s, not an object", st->file.name, name,
         la_io_json_kind (node));
     return FALSE;
   }
 bad_dtype_field:
   {
     g_set_error (error, LA_ERROR, LA_ERROR_MODEL_INVALID,
-        "%s: tensor '%s': \"dtype\" is %s, not a string", st->name, name,
+        "%s: tensor '%s': \"dtype\" is %s, not a string", st->file.name, name,
         dtype_node ? la_io_json_kind (dtype_node) : "missing");
     return FALSE;
   }
 unknown_dtype:
   {
     g_set_error (error, LA_ERROR, LA_ERROR_MODEL_INVALID,
-        "%s: tensor '%s': unsupported dtype '%s'", st->name, name, dtype_name);
+        "%s: tensor '%s': unsupported dtype '%s'", st->file.name, name,
+        dtype_name);
     return FALSE;
   }
 bad_shape_field:
   {
     g_set_error (error, LA_ERROR, LA_ERROR_MODEL_INVALID,
-        "%s: tensor '%s': \"shape\" is %s, not an array", st->name, name,
+        "%s: tensor '%s': \"shape\" is %s, not an array", st->file.name, name,
         shape_node ? la_io_json_kind (shape_node) : "missing");
     return FALSE;
   }
 too_many_dims:
   {
     g_set_error (error, LA_ERROR, LA_ERROR_MODEL_INVALID,
-        "%s: tensor '%s': %u dimensions, at most %d supported", st->name,
+        "%s: tensor '%s': %u dimensions, at most %d supported", st->file.name,
         name, n, LA_IO_MAX_DIMS);
     return FALSE;
   }
@@ -179,14 +175,14 @@ bad_dim:
   {
     g_set_error (error, LA_ERROR, LA_ERROR_MODEL_INVALID,
         "%s: tensor '%s': shape dimension %u is not a non-negative integer",
-        st->name, name, i);
+        st->file.name, name, i);
     return FALSE;
   }
 too_large:
   {
     shape_str = la_io_shape_to_string (t->ndim, t->shape);
     g_set_error (error, LA_ERROR, LA_ERROR_MODEL_INVALID,
-        "%s: tensor '%s': shape %s overflows 64 bits", st->name, name,
+        "%s: tensor '%s': shape %s overflows 64 bits", st->file.name, name,
         shape_str);
     g_free (shape_str);
     return FALSE;
@@ -195,14 +191,14 @@ bad_offsets_field:
   {
     g_set_error (error, LA_ERROR, LA_ERROR_MODEL_INVALID,
         "%s: tensor '%s': \"data_offsets\" is not an array of two integers",
-        st->name, name);
+        st->file.name, name);
     return FALSE;
   }
 bad_offsets:
   {
     g_set_error (error, LA_ERROR, LA_ERROR_MODEL_INVALID,
         "%s: tensor '%s': data_offsets must be two integers 0 <= begin <= end",
-        st->name, name);
+        st->file.name, name);
     return FALSE;
   }
 past_end:
@@ -210,8 +206,8 @@ past_end:
     g_set_error (error, LA_ERROR, LA_ERROR_MODEL_INVALID,
         "%s: tensor '%s': data_offsets [%" G_GINT64_FORMAT ", %"
         G_GINT64_FORMAT ") run past the end of the file (data section %"
-        G_GSIZE_FORMAT " bytes, file size %" G_GSIZE_FORMAT ")", st->name,
-        name, begin, end, data_size, g_bytes_get_size (st->bytes));
+        G_GSIZE_FORMAT " bytes, file size %" G_GSIZE_FORMAT ")", st->file.name,
+        name, begin, end, data_size, g_bytes_get_size (st->file.bytes));
     return FALSE;
   }
 wrong_size:
@@ -220,7 +216,7 @@ wrong_size:
     g_set_error (error, LA_ERROR, LA_ERROR_MODEL_INVALID,
         "%s: tensor '%s': data_offsets [%" G_GINT64_FORMAT ", %"
         G_GINT64_FORMAT ") hold %" G_GINT64_FORMAT " bytes, but %s %s needs %"
-        G_GSIZE_FORMAT, st->name, name, begin, end, end - begin,
+        G_GSIZE_FORMAT, st->file.name, name, begin, end, end - begin,
         la_io_dtype_name (t->dtype), shape_str, t->nbytes);
     g_free (shape_str);
     return FALSE;
@@ -235,22 +231,22 @@ check_tiling (LaSafetensors * st, const guint8 * base, gsize data_size,
   gsize expected = 0;
   guint i;
 
-  for (i = 0; i < st->n_tensors; i++) {
-    const LaCheckpointTensor *t = &st->tensors[i];
+  for (i = 0; i < st->file.n_tensors; i++) {
+    const LaCheckpointTensor *t = &st->file.tensors[i];
     gsize begin = (gsize) ((const guint8 *) t->data - base);
 
     if (begin < expected) {
       g_set_error (error, LA_ERROR, LA_ERROR_MODEL_INVALID,
           "%s: tensor '%s': bytes [%" G_GSIZE_FORMAT ", %" G_GSIZE_FORMAT
-          ") overlap tensor '%s'", st->name, t->name, begin,
-          begin + t->nbytes, st->tensors[i - 1].name);
+          ") overlap tensor '%s'", st->file.name, t->name, begin,
+          begin + t->nbytes, st->file.tensors[i - 1].name);
       return FALSE;
     }
     if (begin > expected) {
       g_set_error (error, LA_ERROR, LA_ERROR_MODEL_INVALID,
           "%s: tensor '%s': starts at byte %" G_GSIZE_FORMAT
           " of the data section, leaving a gap after byte %" G_GSIZE_FORMAT,
-          st->name, t->name, begin, expected);
+          st->file.name, t->name, begin, expected);
       return FALSE;
     }
     expected = begin + t->nbytes;
@@ -258,7 +254,7 @@ check_tiling (LaSafetensors * st, const guint8 * base, gsize data_size,
   if (expected != data_size) {
     g_set_error (error, LA_ERROR, LA_ERROR_MODEL_INVALID,
         "%s: data section is %" G_GSIZE_FORMAT " bytes, but the tensors "
-        "cover %" G_GSIZE_FORMAT, st->name, data_size, expected);
+        "cover %" G_GSIZE_FORMAT, st->file.name, data_size, expected);
     return FALSE;
   }
   return TRUE;
@@ -276,7 +272,7 @@ parse (LaSafetensors * st, GError ** error)
   gchar *what;
   guint i;
 
-  data = g_bytes_get_data (st->bytes, &size);
+  data = g_bytes_get_data (st->file.bytes, &size);
   if (size < 8)
     goto too_short;
   memcpy (&header_len, data, 8);
@@ -286,7 +282,7 @@ parse (LaSafetensors * st, GError ** error)
   if (header_len > size - 8)
     goto header_past_end;
 
-  what = g_strdup_printf ("%s: header", st->name);
+  what = g_strdup_printf ("%s: header", st->file.name);
   root = la_io_json_parse_object ((const gchar *) data + 8, header_len, what,
       error);
   g_free (what);
@@ -296,7 +292,8 @@ parse (LaSafetensors * st, GError ** error)
   data_size = size - 8 - header_len;
   obj = json_node_get_object (root);
   members = json_object_get_members (obj);
-  st->tensors = g_new0 (LaCheckpointTensor, MAX (1, g_list_length (members)));
+  st->file.tensors =
+      g_new0 (LaCheckpointTensor, MAX (1, g_list_length (members)));
   for (l = members; l; l = l->next) {
     const gchar *name = l->data;
     JsonNode *node = json_object_get_member (obj, name);
@@ -307,18 +304,18 @@ parse (LaSafetensors * st, GError ** error)
       continue;
     }
     if (!parse_entry (st, name, node, data + 8 + header_len, data_size,
-            &st->tensors[st->n_tensors], error))
+            &st->file.tensors[st->file.n_tensors], error))
       goto failed;
-    st->n_tensors++;
+    st->file.n_tensors++;
   }
 
-  qsort (st->tensors, st->n_tensors, sizeof (LaCheckpointTensor),
+  qsort (st->file.tensors, st->file.n_tensors, sizeof (LaCheckpointTensor),
       compare_by_offset);
   if (!check_tiling (st, data + 8 + header_len, data_size, error))
     goto failed;
-  for (i = 0; i < st->n_tensors; i++)
-    g_hash_table_insert (st->by_name, (gpointer) st->tensors[i].name,
-        &st->tensors[i]);
+  for (i = 0; i < st->file.n_tensors; i++)
+    g_hash_table_insert (st->file.by_name, (gpointer) st->file.tensors[i].name,
+        &st->file.tensors[i]);
 
   g_list_free (members);
   json_node_unref (root);
@@ -329,14 +326,14 @@ too_short:
   {
     g_set_error (error, LA_ERROR, LA_ERROR_MODEL_INVALID,
         "%s: %" G_GSIZE_FORMAT " bytes, too short for a safetensors file",
-        st->name, size);
+        st->file.name, size);
     return FALSE;
   }
 header_too_big:
   {
     g_set_error (error, LA_ERROR, LA_ERROR_MODEL_INVALID,
         "%s: header length %" G_GUINT64_FORMAT " is over the %d byte limit "
-        "(not a safetensors file?)", st->name, header_len,
+        "(not a safetensors file?)", st->file.name, header_len,
         LA_SAFETENSORS_MAX_HEADER);
     return FALSE;
   }
@@ -344,7 +341,7 @@ header_past_end:
   {
     g_set_error (error, LA_ERROR, LA_ERROR_MODEL_INVALID,
         "%s: header length %" G_GUINT64_FORMAT " runs past the end of the "
-        "file (size %" G_GSIZE_FORMAT ")", st->name, header_len, size);
+        "file (size %" G_GSIZE_FORMAT ")", st->file.name, header_len, size);
     return FALSE;
   }
 failed:
@@ -360,10 +357,7 @@ safetensors_new (GBytes * bytes, const gchar * display_name, GError ** error)
 {
   LaSafetensors *st = g_new0 (LaSafetensors, 1);
 
-  st->name = g_path_get_basename (display_name);
-  st->bytes = bytes;
-  st->strings = g_string_chunk_new (4096);
-  st->by_name = g_hash_table_new (g_str_hash, g_str_equal);
+  la_io_tensor_file_init (&st->file, bytes, display_name);
   st->metadata = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
       g_free);
   if (!parse (st, error)) {
@@ -376,21 +370,13 @@ safetensors_new (GBytes * bytes, const gchar * display_name, GError ** error)
 LaSafetensors *
 la_safetensors_open (const gchar * path, GError ** error)
 {
-  GMappedFile *mapped;
   GBytes *bytes;
-  GError *err = NULL;
 
   g_return_val_if_fail (path != NULL, NULL);
 
-  mapped = g_mapped_file_new (path, FALSE, &err);
-  if (!mapped) {
-    g_set_error (error, LA_ERROR, LA_ERROR_MODEL_NOT_FOUND,
-        "cannot map %s: %s", path, err->message);
-    g_error_free (err);
+  bytes = la_io_map_file (path, error);
+  if (!bytes)
     return NULL;
-  }
-  bytes = g_mapped_file_get_bytes (mapped);
-  g_mapped_file_unref (mapped);
   return safetensors_new (bytes, path, error);
 }
 
@@ -409,12 +395,8 @@ la_safetensors_free (LaSafetensors * st)
 {
   if (!st)
     return;
-  g_hash_table_unref (st->by_name);
   g_hash_table_unref (st->metadata);
-  g_string_chunk_free (st->strings);
-  g_free (st->tensors);
-  g_bytes_unref (st->bytes);
-  g_free (st->name);
+  la_io_tensor_file_clear (&st->file);
   g_free (st);
 }
 
@@ -422,22 +404,22 @@ const gchar *
 la_safetensors_get_name (LaSafetensors * st)
 {
   g_return_val_if_fail (st != NULL, NULL);
-  return st->name;
+  return st->file.name;
 }
 
 guint
 la_safetensors_n_tensors (LaSafetensors * st)
 {
   g_return_val_if_fail (st != NULL, 0);
-  return st->n_tensors;
+  return st->file.n_tensors;
 }
 
 const LaCheckpointTensor *
 la_safetensors_get (LaSafetensors * st, guint i)
 {
   g_return_val_if_fail (st != NULL, NULL);
-  g_return_val_if_fail (i < st->n_tensors, NULL);
-  return &st->tensors[i];
+  g_return_val_if_fail (i < st->file.n_tensors, NULL);
+  return &st->file.tensors[i];
 }
 
 const LaCheckpointTensor *
@@ -445,7 +427,7 @@ la_safetensors_lookup (LaSafetensors * st, const gchar * name)
 {
   g_return_val_if_fail (st != NULL, NULL);
   g_return_val_if_fail (name != NULL, NULL);
-  return g_hash_table_lookup (st->by_name, name);
+  return g_hash_table_lookup (st->file.by_name, name);
 }
 
 const gchar *

@@ -26,12 +26,7 @@
 
 struct _LaTorchZip
 {
-  gchar *name;                  /* basename, for messages */
-  GBytes *bytes;
-  LaCheckpointTensor *tensors;
-  guint n_tensors;
-  GStringChunk *strings;
-  GHashTable *by_name;          /* name -> LaCheckpointTensor *, borrowed */
+  LaIoTensorFile file;
 };
 
 /* the one "<prefix>/data.pkl" (prefix without '/'), or "data.pkl" */
@@ -50,7 +45,8 @@ find_pickle (LaTorchZip * tz, LaZip * zip, gchar ** prefix, GError ** error)
       continue;
     if (found) {
       g_set_error (error, LA_ERROR, LA_ERROR_MODEL_INVALID,
-          "%s: two pickles, '%s' and '%s'", tz->name, found->name, e->name);
+          "%s: two pickles, '%s' and '%s'", tz->file.name, found->name,
+          e->name);
       return NULL;
     }
     found = e;
@@ -58,7 +54,7 @@ find_pickle (LaTorchZip * tz, LaZip * zip, gchar ** prefix, GError ** error)
   if (!found) {
     g_set_error (error, LA_ERROR, LA_ERROR_MODEL_INVALID,
         "%s: zip archive without a data.pkl (not a torch.save checkpoint)",
-        tz->name);
+        tz->file.name);
     return NULL;
   }
   *prefix = g_strndup (found->name, strlen (found->name) - strlen ("data.pkl"));
@@ -80,7 +76,7 @@ check_records (LaTorchZip * tz, LaZip * zip, const gchar * prefix,
   if (e && !(e->size == 6 && memcmp (e->data, "little", 6) == 0)) {
     g_set_error (error, LA_ERROR, LA_ERROR_NOT_SUPPORTED,
         "%s: saved with byte order '%.*s'; only little-endian checkpoints "
-        "are supported", tz->name, (gint) MIN (e->size, 16), e->data);
+        "are supported", tz->file.name, (gint) MIN (e->size, 16), e->data);
     return FALSE;
   }
 
@@ -95,7 +91,7 @@ check_records (LaTorchZip * tz, LaZip * zip, const gchar * prefix,
   if (digits == 0 || digits > 9 || i != e->size ||
       (digits == 1 && e->data[0] == '0')) {
     g_set_error (error, LA_ERROR, LA_ERROR_MODEL_INVALID,
-        "%s: format version record is not a positive number", tz->name);
+        "%s: format version record is not a positive number", tz->file.name);
     return FALSE;
   }
   return TRUE;
@@ -128,8 +124,8 @@ resolve (LaTorchZip * tz, LaZip * zip, const gchar * prefix,
   gint i;
 
   memset (t, 0, sizeof (*t));
-  t->name = g_string_chunk_insert (tz->strings, ref->name);
-  t->file = tz->name;
+  t->name = g_string_chunk_insert (tz->file.strings, ref->name);
+  t->file = tz->file.name;
   t->dtype = ref->dtype;
   t->ndim = ref->ndim;
   memcpy (t->shape, ref->shape, sizeof (t->shape));
@@ -171,7 +167,8 @@ bad_shape:
   {
     shape_str = la_io_shape_to_string (ref->ndim, ref->shape);
     g_set_error (error, LA_ERROR, LA_ERROR_MODEL_INVALID,
-        "%s: tensor '%s': invalid shape %s", tz->name, ref->name, shape_str);
+        "%s: tensor '%s': invalid shape %s", tz->file.name, ref->name,
+        shape_str);
     g_free (shape_str);
     return FALSE;
   }
@@ -181,7 +178,7 @@ not_contiguous:
     stride_str = la_io_shape_to_string (ref->ndim, ref->stride);
     g_set_error (error, LA_ERROR, LA_ERROR_MODEL_INVALID,
         "%s: tensor '%s' is not contiguous (shape %s, stride %s); save it "
-        "with .contiguous ()", tz->name, ref->name, shape_str, stride_str);
+        "with .contiguous ()", tz->file.name, ref->name, shape_str, stride_str);
     g_free (shape_str);
     g_free (stride_str);
     return FALSE;
@@ -189,7 +186,7 @@ not_contiguous:
 no_record:
   {
     g_set_error (error, LA_ERROR, LA_ERROR_MODEL_INVALID,
-        "%s: tensor '%s': storage record '%sdata/%s' is missing", tz->name,
+        "%s: tensor '%s': storage record '%sdata/%s' is missing", tz->file.name,
         ref->name, prefix, ref->storage_key);
     return FALSE;
   }
@@ -198,7 +195,7 @@ storage_too_small:
     g_set_error (error, LA_ERROR, LA_ERROR_MODEL_INVALID,
         "%s: tensor '%s': storage '%s' declares %" G_GINT64_FORMAT
         " elements of %s but its record holds %" G_GSIZE_FORMAT " bytes",
-        tz->name, ref->name, ref->storage_key, ref->storage_numel,
+        tz->file.name, ref->name, ref->storage_key, ref->storage_numel,
         la_io_dtype_name (ref->storage_dtype), record->size);
     return FALSE;
   }
@@ -207,7 +204,7 @@ past_storage:
     g_set_error (error, LA_ERROR, LA_ERROR_MODEL_INVALID,
         "%s: tensor '%s': %" G_GINT64_FORMAT " elements at offset %"
         G_GINT64_FORMAT " run past the end of storage '%s' (%"
-        G_GUINT64_FORMAT " bytes)", tz->name, ref->name, t->numel,
+        G_GUINT64_FORMAT " bytes)", tz->file.name, ref->name, t->numel,
         ref->storage_offset, ref->storage_key, storage_bytes);
     return FALSE;
   }
@@ -225,34 +222,34 @@ parse (LaTorchZip * tz, GError ** error)
   gboolean ok = FALSE;
   guint i;
 
-  data = g_bytes_get_data (tz->bytes, &size);
-  zip = la_zip_new (data, size, tz->name, error);
+  data = g_bytes_get_data (tz->file.bytes, &size);
+  zip = la_zip_new (data, size, tz->file.name, error);
   if (!zip)
     return FALSE;
   if (!(pkl = find_pickle (tz, zip, &prefix, error)) ||
       !check_records (tz, zip, prefix, error))
     goto done;
 
-  what = g_strdup_printf ("%s: %s", tz->name, pkl->name);
+  what = g_strdup_printf ("%s: %s", tz->file.name, pkl->name);
   refs = la_torch_pickle_load (pkl->data, pkl->size, what, error);
   g_free (what);
   if (!refs)
     goto done;
 
-  tz->tensors = g_new0 (LaCheckpointTensor, MAX (1, refs->len));
+  tz->file.tensors = g_new0 (LaCheckpointTensor, MAX (1, refs->len));
   for (i = 0; i < refs->len; i++) {
     const LaTorchTensorRef *ref = g_ptr_array_index (refs, i);
-    LaCheckpointTensor *t = &tz->tensors[i];
+    LaCheckpointTensor *t = &tz->file.tensors[i];
 
-    if (g_hash_table_contains (tz->by_name, ref->name)) {
+    if (g_hash_table_contains (tz->file.by_name, ref->name)) {
       g_set_error (error, LA_ERROR, LA_ERROR_MODEL_INVALID,
-          "%s: tensor '%s' appears twice", tz->name, ref->name);
+          "%s: tensor '%s' appears twice", tz->file.name, ref->name);
       goto done;
     }
     if (!resolve (tz, zip, prefix, ref, t, error))
       goto done;
-    g_hash_table_insert (tz->by_name, (gpointer) t->name, t);
-    tz->n_tensors++;
+    g_hash_table_insert (tz->file.by_name, (gpointer) t->name, t);
+    tz->file.n_tensors++;
   }
   ok = TRUE;
 
@@ -269,10 +266,7 @@ torch_zip_new (GBytes * bytes, const gchar * display_name, GError ** error)
 {
   LaTorchZip *tz = g_new0 (LaTorchZip, 1);
 
-  tz->name = g_path_get_basename (display_name);
-  tz->bytes = bytes;
-  tz->strings = g_string_chunk_new (4096);
-  tz->by_name = g_hash_table_new (g_str_hash, g_str_equal);
+  la_io_tensor_file_init (&tz->file, bytes, display_name);
   if (!parse (tz, error)) {
     la_torch_zip_free (tz);
     return NULL;
@@ -283,21 +277,13 @@ torch_zip_new (GBytes * bytes, const gchar * display_name, GError ** error)
 LaTorchZip *
 la_torch_zip_open (const gchar * path, GError ** error)
 {
-  GMappedFile *mapped;
   GBytes *bytes;
-  GError *err = NULL;
 
   g_return_val_if_fail (path != NULL, NULL);
 
-  mapped = g_mapped_file_new (path, FALSE, &err);
-  if (!mapped) {
-    g_set_error (error, LA_ERROR, LA_ERROR_MODEL_NOT_FOUND,
-        "cannot map %s: %s", path, err->message);
-    g_error_free (err);
+  bytes = la_io_map_file (path, error);
+  if (!bytes)
     return NULL;
-  }
-  bytes = g_mapped_file_get_bytes (mapped);
-  g_mapped_file_unref (mapped);
   return torch_zip_new (bytes, path, error);
 }
 
@@ -316,11 +302,7 @@ la_torch_zip_free (LaTorchZip * tz)
 {
   if (!tz)
     return;
-  g_hash_table_unref (tz->by_name);
-  g_string_chunk_free (tz->strings);
-  g_free (tz->tensors);
-  g_bytes_unref (tz->bytes);
-  g_free (tz->name);
+  la_io_tensor_file_clear (&tz->file);
   g_free (tz);
 }
 
@@ -328,22 +310,22 @@ const gchar *
 la_torch_zip_get_name (LaTorchZip * tz)
 {
   g_return_val_if_fail (tz != NULL, NULL);
-  return tz->name;
+  return tz->file.name;
 }
 
 guint
 la_torch_zip_n_tensors (LaTorchZip * tz)
 {
   g_return_val_if_fail (tz != NULL, 0);
-  return tz->n_tensors;
+  return tz->file.n_tensors;
 }
 
 const LaCheckpointTensor *
 la_torch_zip_get (LaTorchZip * tz, guint i)
 {
   g_return_val_if_fail (tz != NULL, NULL);
-  g_return_val_if_fail (i < tz->n_tensors, NULL);
-  return &tz->tensors[i];
+  g_return_val_if_fail (i < tz->file.n_tensors, NULL);
+  return &tz->file.tensors[i];
 }
 
 const LaCheckpointTensor *
@@ -351,5 +333,5 @@ la_torch_zip_lookup (LaTorchZip * tz, const gchar * name)
 {
   g_return_val_if_fail (tz != NULL, NULL);
   g_return_val_if_fail (name != NULL, NULL);
-  return g_hash_table_lookup (tz->by_name, name);
+  return g_hash_table_lookup (tz->file.by_name, name);
 }

@@ -13,53 +13,8 @@
 
 #include <math.h>
 
-static guint64 rng_state;
 static gchar *data_dir;
 static LaCheckpoint *goldens;
-
-void
-audio_test_seed (guint64 seed)
-{
-  rng_state = seed;
-}
-
-gdouble
-audio_test_rnd (void)
-{
-  guint64 z = (rng_state += 0x9e3779b97f4a7c15ull);
-
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  z ^= z >> 31;
-  return (gdouble) (z >> 11) / (gdouble) (1ull << 52) - 1.0;
-}
-
-gfloat *
-audio_test_rnd_array (gsize n, gdouble amp)
-{
-  gfloat *a = g_new (gfloat, n);
-  gsize i;
-
-  for (i = 0; i < n; i++)
-    a[i] = (gfloat) (amp * audio_test_rnd ());
-  return a;
-}
-
-gdouble
-audio_test_rel_err (const gfloat * a, const gfloat * b, gsize n)
-{
-  gdouble diff = 0.0, scale = 0.0;
-  gsize i;
-
-  for (i = 0; i < n; i++) {
-    g_assert_true (isfinite (a[i]));
-    diff = MAX (diff, fabs ((gdouble) a[i] - b[i]));
-    scale = MAX (scale, fabs ((gdouble) b[i]));
-  }
-  if (scale == 0.0)
-    return diff;
-  return diff / scale;
-}
 
 void
 audio_test_set_data_dir (const gchar * dir)
@@ -119,7 +74,7 @@ audio_test_speech_like (gsize n, guint64 seed)
   gsize i;
   gint k;
 
-  audio_test_seed (seed);
+  la_test_seed (seed);
   for (i = 0; i < n; i++) {
     gdouble t = i / 16000.0;
     gdouble f0 = 140.0 + 40.0 * sin (2.0 * G_PI * 1.3 * t);
@@ -129,7 +84,7 @@ audio_test_speech_like (gsize n, guint64 seed)
     phase += 2.0 * G_PI * f0 / 16000.0;
     for (k = 1; k < 12; k++)
       voiced += sin (k * phase) / k;
-    x[i] = (gfloat) (0.25 * env * voiced + 0.02 * audio_test_rnd () + 0.01);
+    x[i] = (gfloat) (0.25 * env * voiced + 0.02 * la_test_rnd () + 0.01);
   }
   return x;
 }

@@ -13,18 +13,9 @@
 #include <glib.h>
 
 #include "la-checkpoint.h"
+#include "test-common.h"
 
 G_BEGIN_DECLS
-
-/* a deterministic stream of doubles in [-1, 1) (splitmix64) */
-void            audio_test_seed (guint64 seed);
-gdouble         audio_test_rnd (void);
-/* @n values amp * rnd () (g_free) */
-gfloat         *audio_test_rnd_array (gsize n, gdouble amp);
-
-/* max |a - b| / max |b| over @n values (0 when both are all zero) */
-gdouble         audio_test_rel_err (const gfloat * a, const gfloat * b,
-    gsize n);
 
 /* tests/audio/data/@name (argv[1] names the data folder); g_free */
 gchar          *audio_test_data_path (const gchar * name);

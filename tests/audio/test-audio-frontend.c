@@ -97,7 +97,7 @@ test_whole_golden (void)
   g_assert_true (la_audio_encode_whole (model, x, n, LA_AUDIO_GRID_CLIP, 0,
           48, got, &error));
   g_assert_no_error (error);
-  g_assert_cmpfloat (audio_test_rel_err (got, want, 48 * PER_FRAME), <=, 1e-4);
+  g_assert_cmpfloat (la_test_rel_error (got, want, 48 * PER_FRAME), <=, 1e-4);
   /* and block by block, the same numbers */
   for (i = 0; i < 4; i++) {
     gfloat block[BLOCK * PER_FRAME];
@@ -360,8 +360,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_assert_cmpint (argc, ==, 2);
   audio_test_set_data_dir (argv[1]);
-  be = la_backend_new (LA_BACKEND_CPU, 0, &error);
-  g_assert_no_error (error);
+  be = la_test_cpu ();
   dir = audio_test_data_path ("wav2vec2-tiny");
   model = la_wav2vec2_new (be, dir, &error);
   g_assert_no_error (error);

@@ -30,42 +30,6 @@
 
 static LaBackend *be;
 
-static LaTensor *
-tensor (gint n_dims, const gint64 * ne, const gfloat * data)
-{
-  GError *error = NULL;
-  LaTensor *t = la_tensor_new (be, LA_DTYPE_F32, n_dims, ne, &error);
-
-  g_assert_no_error (error);
-  if (data) {
-    la_tensor_set_f32 (t, data, la_tensor_nelements (t), &error);
-    g_assert_no_error (error);
-  }
-  return t;
-}
-
-static gfloat *
-download (LaTensor * t)
-{
-  GError *error = NULL;
-  gfloat *v = g_new (gfloat, la_tensor_nelements (t));
-
-  la_tensor_get_f32 (t, v, la_tensor_nelements (t), &error);
-  g_assert_no_error (error);
-  return v;
-}
-
-static void
-assert_close (const gfloat * got, const gdouble * want, gsize n)
-{
-  gsize i;
-
-  for (i = 0; i < n; i++)
-    if (!(fabs (got[i] - want[i]) <= TOL * (1.0 + fabs (want[i]))))
-      g_error ("element %" G_GSIZE_FORMAT ": got %.9g, expected %.9g", i,
-          got[i], want[i]);
-}
-
 /* ---- conv1d ---- */
 
 typedef struct
@@ -112,11 +76,13 @@ run_conv_case (const ConvCase * c)
   gint64 xne[2] = { c->l, c->cin }, yne[2] = { lo, c->cout };
   gint64 wne[3] = { c->cout, c->cin / c->groups, c->kernel };
   gint64 bne[1] = { c->cout };
-  gfloat *x = audio_test_rnd_array (c->l * c->cin, 1.0);
-  gfloat *w = audio_test_rnd_array (wne[0] * wne[1] * wne[2], 0.5);
-  gfloat *b = c->bias ? audio_test_rnd_array (c->cout, 0.5) : NULL;
-  LaTensor *tx = tensor (2, xne, x), *tw = tensor (3, wne, w);
-  LaTensor *tb = b ? tensor (1, bne, b) : NULL, *ty = tensor (2, yne, NULL);
+  gfloat *x = la_test_rnd_array (c->l * c->cin, 1.0);
+  gfloat *w = la_test_rnd_array (wne[0] * wne[1] * wne[2], 0.5);
+  gfloat *b = c->bias ? la_test_rnd_array (c->cout, 0.5) : NULL;
+  LaTensor *tx = la_test_tensor_f32 (be, 2, xne, x);
+  LaTensor *tw = la_test_tensor_f32 (be, 3, wne, w);
+  LaTensor *tb = b ? la_test_tensor_f32 (be, 1, bne, b) : NULL;
+  LaTensor *ty = la_test_tensor_f32 (be, 2, yne, NULL);
   LaConv1dParams p = { c->stride, {c->pad0, c->pad1}, c->groups };
   GError *error = NULL;
   gdouble *want;
@@ -124,9 +90,9 @@ run_conv_case (const ConvCase * c)
 
   g_assert_true (la_conv1d (be, ty, tx, tw, tb, &p, &error));
   g_assert_no_error (error);
-  got = download (ty);
+  got = la_test_download (ty);
   want = conv1d_reference (c, x, w, b, lo);
-  assert_close (got, want, lo * c->cout);
+  la_test_assert_close (got, want, lo * c->cout, TOL);
 
   g_free (got);
   g_free (want);
@@ -160,7 +126,7 @@ test_conv1d (void)
   };
   guint i;
 
-  audio_test_seed (1);
+  la_test_seed (1);
   for (i = 0; i < G_N_ELEMENTS (cases); i++)
     run_conv_case (&cases[i]);
 }
@@ -172,7 +138,7 @@ test_conv1d_threads (void)
 {
   ConvCase c = { 700, 64, 64, 16, 1, 8, 7, 2, TRUE };
 
-  audio_test_seed (2);
+  la_test_seed (2);
   run_conv_case (&c);
 }
 
@@ -185,9 +151,11 @@ test_conv1d_by_hand (void)
   const gfloat x[] = { 1, 2, 3, 4 }, w[] = { 1, -1 }, b[] = { 0.5f };
   const gint64 xne[] = { 4, 1 }, wne[] = { 1, 1, 2 }, bne[] = { 1 };
   const gint64 y1ne[] = { 4, 1 }, y2ne[] = { 2, 1 };
-  LaTensor *tx = tensor (2, xne, x), *tw = tensor (3, wne, w);
-  LaTensor *tb = tensor (1, bne, b), *y1 = tensor (2, y1ne, NULL);
-  LaTensor *y2 = tensor (2, y2ne, NULL);
+  LaTensor *tx = la_test_tensor_f32 (be, 2, xne, x);
+  LaTensor *tw = la_test_tensor_f32 (be, 3, wne, w);
+  LaTensor *tb = la_test_tensor_f32 (be, 1, bne, b);
+  LaTensor *y1 = la_test_tensor_f32 (be, 2, y1ne, NULL);
+  LaTensor *y2 = la_test_tensor_f32 (be, 2, y2ne, NULL);
   LaConv1dParams p1 = { 1, {1, 0}, 1 }, p2 = { 2, {1, 0}, 1 };
   GError *error = NULL;
   gfloat *v;
@@ -195,7 +163,7 @@ test_conv1d_by_hand (void)
 
   g_assert_true (la_conv1d (be, y1, tx, tw, tb, &p1, &error));
   g_assert_no_error (error);
-  v = download (y1);
+  v = la_test_download (y1);
   for (i = 0; i < 4; i++)
     g_assert_cmpfloat (v[i], ==, -0.5f);
   g_free (v);
@@ -203,7 +171,7 @@ test_conv1d_by_hand (void)
   /* x[-1] * 1 - x[0] and x[1] - x[2]: -1 + 0.5 and 2 - 3 + 0.5 */
   g_assert_true (la_conv1d (be, y2, tx, tw, tb, &p2, &error));
   g_assert_no_error (error);
-  v = download (y2);
+  v = la_test_download (y2);
   g_assert_cmpfloat (v[0], ==, -0.5f);
   g_assert_cmpfloat (v[1], ==, -0.5f);
   g_free (v);
@@ -216,23 +184,20 @@ test_conv1d_by_hand (void)
 }
 
 static void
-expect_invalid (gboolean ok, GError ** error)
-{
-  g_assert_false (ok);
-  g_assert_error (*error, LA_ERROR, LA_ERROR_INVALID_ARGUMENT);
-  g_clear_error (error);
-}
-
-static void
 test_conv1d_errors (void)
 {
   const gint64 xne[] = { 10, 4 }, wne[] = { 6, 2, 3 }, bne[] = { 6 };
   const gint64 yne[] = { 8, 6 }, bad_yne[] = { 9, 6 }, w1ne[] = { 6, 4, 3 };
   const gint64 big_wne[] = { 6, 2, 11 }, five[] = { 5 }, one_row[] = { 1, 6 };
-  LaTensor *x = tensor (2, xne, NULL), *w = tensor (3, wne, NULL);
-  LaTensor *b = tensor (1, bne, NULL), *y = tensor (2, yne, NULL);
-  LaTensor *bad_y = tensor (2, bad_yne, NULL), *w1 = tensor (3, w1ne, NULL);
-  LaTensor *big_w = tensor (3, big_wne, NULL), *x_bf16, *view;
+  LaTensor *x = la_test_tensor_f32 (be, 2, xne, NULL);
+  LaTensor *w = la_test_tensor_f32 (be, 3, wne, NULL);
+  LaTensor *b = la_test_tensor_f32 (be, 1, bne, NULL);
+  LaTensor *y = la_test_tensor_f32 (be, 2, yne, NULL);
+  LaTensor *bad_y = la_test_tensor_f32 (be, 2, bad_yne, NULL);
+  LaTensor *w1 = la_test_tensor_f32 (be, 3, w1ne, NULL);
+  LaTensor *big_w = la_test_tensor_f32 (be, 3, big_wne, NULL);
+  LaTensor *x_bf16;
+  LaTensor *view;
   LaConv1dParams p = { 1, {0, 0}, 2 };
   LaConv1dParams bad;
   GError *error = NULL;
@@ -241,40 +206,40 @@ test_conv1d_errors (void)
   g_assert_true (la_conv1d (be, y, x, w, b, &p, &error));
   g_assert_no_error (error);
 
-  expect_invalid (la_conv1d (be, y, NULL, w, b, &p, &error), &error);
-  expect_invalid (la_conv1d (be, y, x, w, b, NULL, &error), &error);
+  la_test_expect_invalid (la_conv1d (be, y, NULL, w, b, &p, &error), &error);
+  la_test_expect_invalid (la_conv1d (be, y, x, w, b, NULL, &error), &error);
   /* wrong output length, and Cin / G mismatching w */
-  expect_invalid (la_conv1d (be, bad_y, x, w, b, &p, &error), &error);
-  expect_invalid (la_conv1d (be, y, x, w1, b, &p, &error), &error);
+  la_test_expect_invalid (la_conv1d (be, bad_y, x, w, b, &p, &error), &error);
+  la_test_expect_invalid (la_conv1d (be, y, x, w1, b, &p, &error), &error);
   /* groups that do not divide the channels */
   bad = p;
   bad.groups = 3;
-  expect_invalid (la_conv1d (be, y, x, w, b, &bad, &error), &error);
+  la_test_expect_invalid (la_conv1d (be, y, x, w, b, &bad, &error), &error);
   bad = p;
   bad.groups = 0;
-  expect_invalid (la_conv1d (be, y, x, w, b, &bad, &error), &error);
+  la_test_expect_invalid (la_conv1d (be, y, x, w, b, &bad, &error), &error);
   bad = p;
   bad.stride = 0;
-  expect_invalid (la_conv1d (be, y, x, w, b, &bad, &error), &error);
+  la_test_expect_invalid (la_conv1d (be, y, x, w, b, &bad, &error), &error);
   bad = p;
   bad.pad[1] = -1;
-  expect_invalid (la_conv1d (be, y, x, w, b, &bad, &error), &error);
+  la_test_expect_invalid (la_conv1d (be, y, x, w, b, &bad, &error), &error);
   /* a kernel longer than the padded input */
-  expect_invalid (la_conv1d (be, y, x, big_w, b, &p, &error), &error);
+  la_test_expect_invalid (la_conv1d (be, y, x, big_w, b, &p, &error), &error);
   /* bias of the wrong size: 5 of w's values as bias */
   view = la_tensor_new_view (w, 0, 1, five, &error);
   g_assert_no_error (error);
-  expect_invalid (la_conv1d (be, y, x, w, view, &p, &error), &error);
+  la_test_expect_invalid (la_conv1d (be, y, x, w, view, &p, &error), &error);
   la_tensor_free (view);
   /* output overlapping the input */
   view = la_tensor_new_view (x, 0, 2, one_row, &error);
   g_assert_no_error (error);
-  expect_invalid (la_conv1d (be, view, x, w, b, &p, &error), &error);
+  la_test_expect_invalid (la_conv1d (be, view, x, w, b, &p, &error), &error);
   la_tensor_free (view);
   /* mixed dtypes */
   x_bf16 = la_tensor_new (be, LA_DTYPE_BF16, 2, xne, &error);
   g_assert_no_error (error);
-  expect_invalid (la_conv1d (be, y, x_bf16, w, b, &p, &error), &error);
+  la_test_expect_invalid (la_conv1d (be, y, x_bf16, w, b, &p, &error), &error);
   la_tensor_free (x_bf16);
 
   la_tensor_free (big_w);
@@ -304,16 +269,16 @@ test_gelu_erf (void)
     x[i] = (gfloat) (-10.0 + 20.0 * i / (n - 1));
     want[i] = 0.5 * x[i] * (1.0 + erf (x[i] / sqrt (2.0)));
   }
-  tx = tensor (1, ne, x);
-  ty = tensor (1, ne, NULL);
+  tx = la_test_tensor_f32 (be, 1, ne, x);
+  ty = la_test_tensor_f32 (be, 1, ne, NULL);
   g_assert_true (la_gelu_erf (be, ty, tx, &error));
   g_assert_no_error (error);
-  got = download (ty);
-  assert_close (got, want, n);
+  got = la_test_download (ty);
+  la_test_assert_close (got, want, n, TOL);
 
   g_assert_true (la_gelu_erf (be, tx, tx, &error));
   g_assert_no_error (error);
-  in_place = download (tx);
+  in_place = la_test_download (tx);
   g_assert_cmpmem (in_place, n * sizeof (gfloat), got, n * sizeof (gfloat));
 
   g_free (in_place);
@@ -333,13 +298,14 @@ test_gelu_erf_by_hand (void)
 {
   const gfloat x[] = { 0.0f, 1.0f, -1.0f, -3.0f };
   gint64 ne[1] = { 4 };
-  LaTensor *tx = tensor (1, ne, x), *ty = tensor (1, ne, NULL);
+  LaTensor *tx = la_test_tensor_f32 (be, 1, ne, x);
+  LaTensor *ty = la_test_tensor_f32 (be, 1, ne, NULL);
   GError *error = NULL;
   gfloat *v;
 
   g_assert_true (la_gelu_erf (be, ty, tx, &error));
   g_assert_no_error (error);
-  v = download (ty);
+  v = la_test_download (ty);
   g_assert_cmpfloat (v[0], ==, 0.0f);
   g_assert_cmpfloat_with_epsilon (v[1], 0.8413447460685429, 1e-7);
   g_assert_cmpfloat_with_epsilon (v[2], -0.15865525393145707, 1e-7);
@@ -353,11 +319,12 @@ static void
 test_gelu_erf_errors (void)
 {
   gint64 ne[1] = { 4 }, other[1] = { 5 };
-  LaTensor *x = tensor (1, ne, NULL), *y = tensor (1, other, NULL);
+  LaTensor *x = la_test_tensor_f32 (be, 1, ne, NULL);
+  LaTensor *y = la_test_tensor_f32 (be, 1, other, NULL);
   GError *error = NULL;
 
-  expect_invalid (la_gelu_erf (be, y, x, &error), &error);
-  expect_invalid (la_gelu_erf (be, x, NULL, &error), &error);
+  la_test_expect_invalid (la_gelu_erf (be, y, x, &error), &error);
+  la_test_expect_invalid (la_gelu_erf (be, x, NULL, &error), &error);
   la_tensor_free (y);
   la_tensor_free (x);
 }
@@ -377,12 +344,10 @@ test_support (void)
 int
 main (int argc, char **argv)
 {
-  GError *error = NULL;
   int ret;
 
   g_test_init (&argc, &argv, NULL);
-  be = la_backend_new (LA_BACKEND_CPU, 0, &error);
-  g_assert_no_error (error);
+  be = la_test_cpu ();
 
   g_test_add_func ("/audio/ops/conv1d", test_conv1d);
   g_test_add_func ("/audio/ops/conv1d-threads", test_conv1d_threads);

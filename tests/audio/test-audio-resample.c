@@ -110,7 +110,7 @@ test_video_features_golden (void)
   gint64 f, n_interp = la_audio_n_interp_frames (t50), zeros = 0;
 
   la_audio_video_features (got, src, states, t50, dim, 0, frames);
-  g_assert_cmpfloat (audio_test_rel_err (got, want, frames * states * dim),
+  g_assert_cmpfloat (la_test_rel_error (got, want, frames * states * dim),
       <=, 1e-6);
   /* the second clip runs past the 82 points at 30 Hz: zeros there */
   for (f = 0; f < frames; f++) {
@@ -142,7 +142,7 @@ test_video_features_hidden (void)
   gfloat *got = g_new (gfloat, frames * states * dim);
 
   la_audio_video_features (got, src, states, t50, dim, 0, frames);
-  g_assert_cmpfloat (audio_test_rel_err (got, want, frames * states * dim),
+  g_assert_cmpfloat (la_test_rel_error (got, want, frames * states * dim),
       <=, 1e-5);
   g_free (got);
   g_free (want);
@@ -160,8 +160,8 @@ test_video_features_ranges (void)
   gint64 n_interp = la_audio_n_interp_frames (t50), f, first;
   gfloat *interp = g_new (gfloat, states * n_interp * dim);
 
-  audio_test_seed (7);
-  src = audio_test_rnd_array (states * t50 * dim, 1.0);
+  la_test_seed (7);
+  src = la_test_rnd_array (states * t50 * dim, 1.0);
   la_audio_video_features (whole, src, states, t50, dim, 0, frames);
   for (first = 0; first < frames; first += 37) {
     gint64 n = MIN (12, frames - first);

@@ -86,7 +86,7 @@ check_parity (LaWav2Vec2 * m, const gchar * what)
   g_assert_true (la_wav2vec2_encode (m, x, N_SAMPLES, got, &error));
   g_assert_no_error (error);
   for (s = 0; s < N_STATES; s++) {
-    gdouble err = audio_test_rel_err (got + s * per, want + s * per, per);
+    gdouble err = la_test_rel_error (got + s * per, want + s * per, per);
 
     g_test_message ("%s: hidden state %d: rel err %.2e", what, s, err);
     g_assert_cmpfloat (err, <=, TOL);
@@ -145,7 +145,7 @@ test_normalize (void)
 
   want = audio_test_golden ("audio.input", N_SAMPLES);
   la_wav2vec2_normalize (got, x, N_SAMPLES);
-  g_assert_cmpfloat (audio_test_rel_err (got, want, N_SAMPLES), <=, 1e-5);
+  g_assert_cmpfloat (la_test_rel_error (got, want, N_SAMPLES), <=, 1e-5);
   /* in place gives the same */
   la_wav2vec2_normalize (x, x, N_SAMPLES);
   g_assert_cmpmem (x, N_SAMPLES * sizeof (gfloat), got,
@@ -206,7 +206,7 @@ test_forward_tensors (void)
   g_assert_no_error (error);
   la_tensor_get_f32 (tout, got, N_STATES * N_FRAMES * HIDDEN, &error);
   g_assert_no_error (error);
-  g_assert_cmpfloat (audio_test_rel_err (got, want,
+  g_assert_cmpfloat (la_test_rel_error (got, want,
           N_STATES * N_FRAMES * HIDDEN), <=, TOL);
 
   /* a hidden-states tensor of the wrong length, input too short */
@@ -250,35 +250,13 @@ entry_free (gpointer p)
   g_free (e);
 }
 
-/* a minimal safetensors writer: header length, JSON header, F32 data */
+/* the entries as an F32 safetensors file */
 static GBytes *
 write_safetensors (GPtrArray * entries)
 {
-  GString *json = g_string_new ("{");
-  GByteArray *out = g_byte_array_new ();
-  gsize offset = 0, i;
-  guint64 len;
+  LaTestSafetensors *st = la_test_safetensors_new ();
+  guint i;
 
-  for (i = 0; i < entries->len; i++) {
-    Entry *e = g_ptr_array_index (entries, i);
-    gsize n = 1;
-    gint d;
-
-    g_string_append_printf (json, "%s\"%s\":{\"dtype\":\"F32\",\"shape\":[",
-        i ? "," : "", e->name);
-    for (d = 0; d < e->ndim; d++) {
-      g_string_append_printf (json, "%s%" G_GINT64_FORMAT, d ? "," : "",
-          e->shape[d]);
-      n *= e->shape[d];
-    }
-    g_string_append_printf (json, "],\"data_offsets\":[%" G_GSIZE_FORMAT
-        ",%" G_GSIZE_FORMAT "]}", offset, offset + 4 * n);
-    offset += 4 * n;
-  }
-  g_string_append (json, "}");
-  len = GUINT64_TO_LE (json->len);
-  g_byte_array_append (out, (const guint8 *) &len, 8);
-  g_byte_array_append (out, (const guint8 *) json->str, json->len);
   for (i = 0; i < entries->len; i++) {
     Entry *e = g_ptr_array_index (entries, i);
     gsize n = 1;
@@ -286,11 +264,10 @@ write_safetensors (GPtrArray * entries)
 
     for (d = 0; d < e->ndim; d++)
       n *= e->shape[d];
-    /* little-endian hosts only, like the rest of the readers' tests */
-    g_byte_array_append (out, (const guint8 *) e->data, 4 * n);
+    la_test_safetensors_add (st, e->name, "F32", e->ndim, e->shape, e->data,
+        4 * n);
   }
-  g_string_free (json, TRUE);
-  return g_byte_array_free_to_bytes (out);
+  return la_test_safetensors_finish (st);
 }
 
 /* every tensor of data/wav2vec2-tiny as F32 entries, except @skip */
@@ -547,14 +524,12 @@ test_load_errors (void)
 int
 main (int argc, char **argv)
 {
-  GError *error = NULL;
   int ret;
 
   g_test_init (&argc, &argv, NULL);
   g_assert_cmpint (argc, ==, 2);
   audio_test_set_data_dir (argv[1]);
-  be = la_backend_new (LA_BACKEND_CPU, 0, &error);
-  g_assert_no_error (error);
+  be = la_test_cpu ();
 
   g_test_add_func ("/audio/wav2vec2/config", test_config);
   g_test_add_func ("/audio/wav2vec2/normalize", test_normalize);

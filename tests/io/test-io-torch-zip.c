@@ -150,6 +150,19 @@ open_pickle (GByteArray * p, guint n_records, gsize record_size, GError ** err)
   return tz;
 }
 
+/* @p (taken) as the pickle of an archive with @n_records records of
+ * @record_size bytes, which must be refused with @message */
+static void
+expect_bad_pickle (GByteArray * p, guint n_records, gsize record_size,
+    const gchar * message)
+{
+  GError *err = NULL;
+
+  g_assert_null (open_pickle (p, n_records, record_size, &err));
+  io_assert_error (err, LA_ERROR_MODEL_INVALID, message);
+  g_error_free (err);
+}
+
 static void
 test_hand_made_valid (void)
 {
@@ -237,13 +250,9 @@ static void
 test_missing_record (void)
 {
   static const gint64 shape[] = { 2, 2 }, stride[] = { 2, 1 };
-  GError *err = NULL;
 
-  g_assert_null (open_pickle (pickle_one_tensor ("FloatStorage", 4, 0, shape,
-              stride), 0, 0, &err));
-  io_assert_error (err, LA_ERROR_MODEL_INVALID,
-      "tensor 'w': storage record 'archive/data/0' is missing");
-  g_error_free (err);
+  expect_bad_pickle (pickle_one_tensor ("FloatStorage", 4, 0, shape, stride),
+      0, 0, "tensor 'w': storage record 'archive/data/0' is missing");
 }
 
 /* pickles that must fail before anything could run */
@@ -251,7 +260,6 @@ static void
 test_hostile_pickles (void)
 {
   static const gint64 shape[] = { 1, 1 }, stride[] = { 1, 1 };
-  GError *err = NULL;
   GByteArray *p;
   gint i;
 
@@ -262,11 +270,9 @@ test_hostile_pickles (void)
   pk_op (p, 0x85);
   pk_op (p, 'R');
   pickle_end (p);
-  g_assert_null (open_pickle (p, 0, 0, &err));
-  io_assert_error (err, LA_ERROR_MODEL_INVALID,
+  expect_bad_pickle (p, 0, 0,
       "hand.pth: archive/data.pkl: at byte 3: global 'os.system' is not "
       "allowed");
-  g_clear_error (&err);
 
   /* builtins via STACK_GLOBAL */
   p = pickle_start ();
@@ -274,19 +280,13 @@ test_hostile_pickles (void)
   pk_str (p, "eval");
   pk_op (p, 0x93);
   pickle_end (p);
-  g_assert_null (open_pickle (p, 0, 0, &err));
-  io_assert_error (err, LA_ERROR_MODEL_INVALID,
-      "global 'builtins.eval' is not allowed");
-  g_clear_error (&err);
+  expect_bad_pickle (p, 0, 0, "global 'builtins.eval' is not allowed");
 
   /* INST, an opcode state dicts never use */
   p = pickle_start ();
   pk_op (p, 'i');
   pickle_end (p);
-  g_assert_null (open_pickle (p, 0, 0, &err));
-  io_assert_error (err, LA_ERROR_MODEL_INVALID, "opcode 0x69 ('i') is not "
-      "supported");
-  g_clear_error (&err);
+  expect_bad_pickle (p, 0, 0, "opcode 0x69 ('i') is not " "supported");
 
   /* calling a dtype */
   p = pickle_start ();
@@ -294,27 +294,21 @@ test_hostile_pickles (void)
   pk_op (p, ')');
   pk_op (p, 'R');
   pickle_end (p);
-  g_assert_null (open_pickle (p, 0, 0, &err));
-  io_assert_error (err, LA_ERROR_MODEL_INVALID, "is not callable");
-  g_clear_error (&err);
+  expect_bad_pickle (p, 0, 0, "is not callable");
 
   /* popping past the stack */
   p = g_byte_array_new ();
   pk_op (p, 0x80);
   pk_op (p, 2);
   pk_op (p, 's');
-  g_assert_null (open_pickle (p, 0, 0, &err));
-  io_assert_error (err, LA_ERROR_MODEL_INVALID, "stack underflow");
-  g_clear_error (&err);
+  expect_bad_pickle (p, 0, 0, "stack underflow");
 
   /* an unstored memo */
   p = pickle_start ();
   pk_op (p, 'h');
   pk_op (p, 9);
   pickle_end (p);
-  g_assert_null (open_pickle (p, 0, 0, &err));
-  io_assert_error (err, LA_ERROR_MODEL_INVALID, "memo 9 was never stored");
-  g_clear_error (&err);
+  expect_bad_pickle (p, 0, 0, "memo 9 was never stored");
 
   /* a 9-byte integer */
   p = pickle_start ();
@@ -323,9 +317,7 @@ test_hostile_pickles (void)
   for (i = 0; i < 9; i++)
     pk_op (p, 0xff);
   pickle_end (p);
-  g_assert_null (open_pickle (p, 0, 0, &err));
-  io_assert_error (err, LA_ERROR_MODEL_INVALID, "integer of 9 bytes");
-  g_clear_error (&err);
+  expect_bad_pickle (p, 0, 0, "integer of 9 bytes");
 
   /* a string running past the end */
   p = pickle_start ();
@@ -334,15 +326,11 @@ test_hostile_pickles (void)
   pk_op (p, 0xff);
   pk_op (p, 0);
   pk_op (p, 0);
-  g_assert_null (open_pickle (p, 0, 0, &err));
-  io_assert_error (err, LA_ERROR_MODEL_INVALID, "truncated");
-  g_clear_error (&err);
+  expect_bad_pickle (p, 0, 0, "truncated");
 
   /* no STOP */
   p = pickle_start ();
-  g_assert_null (open_pickle (p, 0, 0, &err));
-  io_assert_error (err, LA_ERROR_MODEL_INVALID, "truncated");
-  g_clear_error (&err);
+  expect_bad_pickle (p, 0, 0, "truncated");
 
   /* the top object is a list */
   p = g_byte_array_new ();
@@ -350,9 +338,7 @@ test_hostile_pickles (void)
   pk_op (p, 2);
   pk_op (p, ']');
   pickle_end (p);
-  g_assert_null (open_pickle (p, 0, 0, &err));
-  io_assert_error (err, LA_ERROR_MODEL_INVALID, "not a dict of tensors");
-  g_clear_error (&err);
+  expect_bad_pickle (p, 0, 0, "not a dict of tensors");
 
   /* {"a.b": t, "a": {"b": t}}: two tensors under one name */
   p = pickle_start ();
@@ -366,9 +352,7 @@ test_hostile_pickles (void)
   pk_op (p, 's');
   pk_op (p, 's');
   pickle_end (p);
-  g_assert_null (open_pickle (p, 1, 4, &err));
-  io_assert_error (err, LA_ERROR_MODEL_INVALID, "tensor 'a.b' appears twice");
-  g_clear_error (&err);
+  expect_bad_pickle (p, 1, 4, "tensor 'a.b' appears twice");
 
   /* dicts nested 40 deep */
   p = pickle_start ();
@@ -382,9 +366,7 @@ test_hostile_pickles (void)
   for (i = 0; i < 40; i++)
     pk_op (p, 's');
   pickle_end (p);
-  g_assert_null (open_pickle (p, 1, 4, &err));
-  io_assert_error (err, LA_ERROR_MODEL_INVALID, "nested deeper than 32");
-  g_clear_error (&err);
+  expect_bad_pickle (p, 1, 4, "nested deeper than 32");
 
   /* a dict holding itself (through the memo) */
   p = pickle_start ();
@@ -395,9 +377,20 @@ test_hostile_pickles (void)
   pk_op (p, 0);
   pk_op (p, 's');
   pickle_end (p);
-  g_assert_null (open_pickle (p, 0, 0, &err));
-  io_assert_error (err, LA_ERROR_MODEL_INVALID, "nested deeper");
-  g_clear_error (&err);
+  expect_bad_pickle (p, 0, 0, "nested deeper");
+}
+
+/* @zip (finished here) must be refused with @code and @message */
+static void
+expect_bad_archive (IoZip * zip, gint code, const gchar * message)
+{
+  GBytes *b = io_zip_finish (zip);
+  GError *err = NULL;
+
+  g_assert_null (la_torch_zip_new_from_bytes (b, "z.pth", &err));
+  io_assert_error (err, code, message);
+  g_error_free (err);
+  g_bytes_unref (b);
 }
 
 static void
@@ -411,31 +404,19 @@ test_bad_archives (void)
   /* compressed data.pkl */
   zip = io_zip_new ();
   io_zip_add (zip, "archive/data.pkl", "xx", 2, 8);
-  b = io_zip_finish (zip);
-  g_assert_null (la_torch_zip_new_from_bytes (b, "z.pth", &err));
-  io_assert_error (err, LA_ERROR_MODEL_INVALID,
+  expect_bad_archive (zip, LA_ERROR_MODEL_INVALID,
       "z.pth: entry 'archive/data.pkl' is compressed (method 8)");
-  g_clear_error (&err);
-  g_bytes_unref (b);
 
   /* a zip that is not a checkpoint */
   zip = io_zip_new ();
   io_zip_add (zip, "readme.txt", "hi", 2, 0);
-  b = io_zip_finish (zip);
-  g_assert_null (la_torch_zip_new_from_bytes (b, "z.pth", &err));
-  io_assert_error (err, LA_ERROR_MODEL_INVALID, "without a data.pkl");
-  g_clear_error (&err);
-  g_bytes_unref (b);
+  expect_bad_archive (zip, LA_ERROR_MODEL_INVALID, "without a data.pkl");
 
   /* the same entry twice */
   zip = io_zip_new ();
   io_zip_add (zip, "archive/data.pkl", "x", 1, 0);
   io_zip_add (zip, "archive/data.pkl", "x", 1, 0);
-  b = io_zip_finish (zip);
-  g_assert_null (la_torch_zip_new_from_bytes (b, "z.pth", &err));
-  io_assert_error (err, LA_ERROR_MODEL_INVALID, "appears twice");
-  g_clear_error (&err);
-  g_bytes_unref (b);
+  expect_bad_archive (zip, LA_ERROR_MODEL_INVALID, "appears twice");
 
   /* big-endian byte order */
   p = pickle_start ();
@@ -444,11 +425,7 @@ test_bad_archives (void)
   io_zip_add (zip, "archive/data.pkl", p->data, p->len, 0);
   io_zip_add (zip, "archive/byteorder", "big", 3, 0);
   g_byte_array_unref (p);
-  b = io_zip_finish (zip);
-  g_assert_null (la_torch_zip_new_from_bytes (b, "z.pth", &err));
-  io_assert_error (err, LA_ERROR_NOT_SUPPORTED, "byte order 'big'");
-  g_clear_error (&err);
-  g_bytes_unref (b);
+  expect_bad_archive (zip, LA_ERROR_NOT_SUPPORTED, "byte order 'big'");
 
   /* a version record that is not a number */
   p = pickle_start ();
@@ -457,11 +434,7 @@ test_bad_archives (void)
   io_zip_add (zip, "archive/data.pkl", p->data, p->len, 0);
   io_zip_add (zip, "archive/version", "x\n", 2, 0);
   g_byte_array_unref (p);
-  b = io_zip_finish (zip);
-  g_assert_null (la_torch_zip_new_from_bytes (b, "z.pth", &err));
-  io_assert_error (err, LA_ERROR_MODEL_INVALID, "version record");
-  g_clear_error (&err);
-  g_bytes_unref (b);
+  expect_bad_archive (zip, LA_ERROR_MODEL_INVALID, "version record");
 
   /* the golden cut short: no end record */
   b = io_data_bytes ("state_dict.pth");

@@ -47,6 +47,22 @@ io_data_bytes (const gchar * name)
   return g_bytes_new_take (contents, len);
 }
 
+void
+io_copy_data (const gchar * name, const gchar * dir)
+{
+  GBytes *b = io_data_bytes (name);
+  gchar *base = g_path_get_basename (name);
+  gchar *dst = g_build_filename (dir, base, NULL);
+  GError *err = NULL;
+
+  g_assert_true (g_file_set_contents (dst, g_bytes_get_data (b, NULL),
+          g_bytes_get_size (b), &err));
+  g_assert_no_error (err);
+  g_free (dst);
+  g_free (base);
+  g_bytes_unref (b);
+}
+
 JsonObject *
 io_expected_root (void)
 {

@@ -31,6 +31,9 @@ gchar          *io_data_path (const gchar * name);
 /* the contents of data/<name> */
 GBytes         *io_data_bytes (const gchar * name);
 
+/* data/<name> copied into @dir, under its base name */
+void            io_copy_data (const gchar * name, const gchar * dir);
+
 /* expected.json's entry for a golden file ("dtypes.safetensors",
  * "sharded", ...), owned by the util */
 JsonObject     *io_expected_file (const gchar * name);

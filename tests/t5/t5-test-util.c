@@ -12,7 +12,6 @@
 #include "t5-test-util.h"
 #include "liveavatar.h"
 
-#include <math.h>
 #include <string.h>
 
 gchar *
@@ -112,63 +111,15 @@ t5_test_tiny_config (LaT5Config * config)
   config->num_layers = 3;
 }
 
-gdouble
-t5_test_rel_error (const gfloat * a, const gfloat * b, gsize n)
-{
-  gdouble err = 0.0, scale = 0.0;
-  gsize i;
-
-  for (i = 0; i < n; i++) {
-    if (!isfinite (a[i]))
-      return INFINITY;
-    err = MAX (err, fabs ((gdouble) a[i] - b[i]));
-    scale = MAX (scale, fabs ((gdouble) b[i]));
-  }
-  return scale > 0.0 ? err / scale : err;
-}
-
-gfloat *
-t5_test_download (const LaTensor * t)
-{
-  gsize n = (gsize) la_tensor_nelements (t);
-  gfloat *data = g_new (gfloat, n);
-  GError *error = NULL;
-
-  g_assert_true (la_tensor_get_f32 ((LaTensor *) t, data, n, &error));
-  g_assert_no_error (error);
-  return data;
-}
-
-/* ---- safetensors writer ---- */
-
-static void
-add_header_entry (GString * header, GByteArray * body, const gchar * name,
-    const gchar * dtype, gint ndim, const gint64 * shape, gconstpointer data,
-    gsize nbytes)
-{
-  gint d;
-
-  if (header->len > 1)
-    g_string_append_c (header, ',');
-  g_string_append_printf (header, "\"%s\":{\"dtype\":\"%s\",\"shape\":[",
-      name, dtype);
-  for (d = 0; d < ndim; d++)
-    g_string_append_printf (header, "%s%" G_GINT64_FORMAT, d ? "," : "",
-        shape[d]);
-  g_string_append_printf (header, "],\"data_offsets\":[%u,%" G_GSIZE_FORMAT
-      "]}", body->len, body->len + nbytes);
-  g_byte_array_append (body, data, nbytes);
-}
+/* ---- rewritten checkpoints ---- */
 
 GBytes *
 t5_test_rewrite (LaCheckpoint * ck, const gchar * drop, const gchar * rename,
     const gchar * rename_to, const gchar * cut, gint64 rows,
     const gchar * extra)
 {
-  GString *header = g_string_new ("{");
-  GByteArray *body = g_byte_array_new (), *file = g_byte_array_new ();
+  LaTestSafetensors *st = la_test_safetensors_new ();
   guint i;
-  guint64 header_len;
 
   for (i = 0; i < la_checkpoint_n_tensors (ck); i++) {
     const LaCheckpointTensor *t = la_checkpoint_get (ck, i);
@@ -186,22 +137,14 @@ t5_test_rewrite (LaCheckpoint * ck, const gchar * drop, const gchar * rename,
       nbytes = nbytes / shape[0] * rows;
       shape[0] = rows;
     }
-    add_header_entry (header, body, name, la_io_dtype_name (t->dtype),
-        t->ndim, shape, t->data, nbytes);
+    la_test_safetensors_add (st, name, la_io_dtype_name (t->dtype), t->ndim,
+        shape, t->data, nbytes);
   }
   if (extra) {
     static const gint64 one[] = { 1 };
     gfloat v = 1.0f;
 
-    add_header_entry (header, body, extra, "F32", 1, one, &v, sizeof (v));
+    la_test_safetensors_add (st, extra, "F32", 1, one, &v, sizeof (v));
   }
-  g_string_append_c (header, '}');
-
-  header_len = GUINT64_TO_LE (header->len);
-  g_byte_array_append (file, (const guint8 *) &header_len, 8);
-  g_byte_array_append (file, (const guint8 *) header->str, header->len);
-  g_byte_array_append (file, body->data, body->len);
-  g_string_free (header, TRUE);
-  g_byte_array_unref (body);
-  return g_byte_array_free_to_bytes (file);
+  return la_test_safetensors_finish (st);
 }

@@ -16,6 +16,7 @@
 
 #include "la-checkpoint.h"
 #include "la-t5.h"
+#include "test-common.h"
 
 G_BEGIN_DECLS
 
@@ -39,13 +40,6 @@ guint8         *t5_test_mask (LaCheckpoint * ck, const gchar * name,
 
 /* the tiny model's configuration, as make_goldens.py writes it */
 void            t5_test_tiny_config (LaT5Config * config);
-
-/* max |a - b| / max |b| over @n values (infinite if @a has a non-finite) */
-gdouble         t5_test_rel_error (const gfloat * a, const gfloat * b,
-    gsize n);
-
-/* a tensor's values on the host (g_free) */
-gfloat         *t5_test_download (const LaTensor * t);
 
 /* A safetensors file in memory: the tensors of @ck, except that @drop is
  * left out, @rename is written as @rename_to, only the first @rows rows of

@@ -26,16 +26,6 @@
 #define FULL_LEN 512
 #define FULL_TOKENS 300
 
-static LaBackend *
-cpu (void)
-{
-  GError *error = NULL;
-  LaBackend *be = la_backend_new (LA_BACKEND_CPU, 0, &error);
-
-  g_assert_no_error (error);
-  return be;
-}
-
 static LaT5Encoder *
 load_tiny (LaBackend * be)
 {
@@ -68,7 +58,7 @@ static void
 assert_close (const gchar * what, const gfloat * got, const gfloat * want,
     gsize n)
 {
-  gdouble err = t5_test_rel_error (got, want, n);
+  gdouble err = la_test_rel_error (got, want, n);
 
   g_test_message ("%s: relative error %.3g", what, err);
   if (!(err <= TOLERANCE))
@@ -140,7 +130,7 @@ aligned (gint64 n, gsize size)
 static void
 test_load (void)
 {
-  LaBackend *be = cpu ();
+  LaBackend *be = la_test_cpu ();
   LaT5Encoder *enc = load_tiny (be);
   const LaT5Config *c = la_t5_encoder_get_config (enc);
   LaT5Config want;
@@ -195,7 +185,7 @@ test_umt5_xxl_config (void)
 static void
 check_bad_checkpoint (GBytes * bytes, const gchar * name, gboolean config_fails)
 {
-  LaBackend *be = cpu ();
+  LaBackend *be = la_test_cpu ();
   GError *error = NULL;
   LaCheckpoint *ck = la_checkpoint_new_from_bytes (bytes, "broken", &error);
   LaT5Config config;
@@ -244,7 +234,7 @@ test_bad_checkpoints (void)
 static void
 test_config_mismatch (void)
 {
-  LaBackend *be = cpu ();
+  LaBackend *be = la_test_cpu ();
   LaCheckpoint *ck = t5_test_open_weights ();
   GError *error = NULL;
   LaT5Config config;
@@ -280,7 +270,7 @@ test_config_mismatch (void)
 static void
 test_forward_masked (void)
 {
-  LaBackend *be = cpu ();
+  LaBackend *be = la_test_cpu ();
   LaT5Encoder *enc = load_tiny (be);
   LaCheckpoint *g = t5_test_open_goldens ();
   gint dim = la_t5_encoder_get_config (enc)->dim;
@@ -293,7 +283,7 @@ test_forward_masked (void)
 
   g_assert_true (la_t5_encoder_forward (enc, out, ids, mask, len, &error));
   g_assert_no_error (error);
-  got = t5_test_download (out);
+  got = la_test_download (out);
   assert_close ("tokens", got, want, FULL_TOKENS * dim);
   assert_close ("padding rows", got + FULL_TOKENS * dim,
       want + FULL_TOKENS * dim, (FULL_LEN - FULL_TOKENS) * dim);
@@ -311,7 +301,7 @@ test_forward_masked (void)
 static void
 test_forward_short (void)
 {
-  LaBackend *be = cpu ();
+  LaBackend *be = la_test_cpu ();
   LaT5Encoder *enc = load_tiny (be);
   LaCheckpoint *g = t5_test_open_goldens ();
   gint dim = la_t5_encoder_get_config (enc)->dim;
@@ -325,7 +315,7 @@ test_forward_short (void)
   want = t5_test_f32 (g, "short.hidden", &n);
   g_assert_true (la_t5_encoder_forward (enc, out, ids, NULL, len, &error));
   g_assert_no_error (error);
-  got = t5_test_download (out);
+  got = la_test_download (out);
   assert_close ("short", got, want, n);
 
   g_free (got);
@@ -341,7 +331,7 @@ test_forward_short (void)
 static void
 test_encode (void)
 {
-  LaBackend *be = cpu ();
+  LaBackend *be = la_test_cpu ();
   LaT5Encoder *enc = load_tiny (be);
   LaCheckpoint *g = t5_test_open_goldens ();
   gint dim = la_t5_encoder_get_config (enc)->dim;
@@ -361,7 +351,7 @@ test_encode (void)
           &tokens, &error));
   g_assert_no_error (error);
   g_assert_cmpint (tokens, ==, FULL_TOKENS);
-  got = t5_test_download (context);
+  got = la_test_download (context);
   assert_close ("context", got, want, FULL_TOKENS * dim);
   for (i = FULL_TOKENS * dim; i < n; i++)
     g_assert_cmpfloat (got[i], ==, 0.0f);
@@ -380,17 +370,9 @@ test_encode (void)
 /* ---- bad input ---- */
 
 static void
-expect_invalid (gboolean ok, GError ** error)
-{
-  g_assert_false (ok);
-  g_assert_error (*error, LA_ERROR, LA_ERROR_INVALID_ARGUMENT);
-  g_clear_error (error);
-}
-
-static void
 test_bad_input (void)
 {
-  LaBackend *be = cpu ();
+  LaBackend *be = la_test_cpu ();
   LaBackend *other = la_backend_new (LA_BACKEND_CPU, 1, NULL);
   LaT5Encoder *enc = load_tiny (be);
   gint dim = la_t5_encoder_get_config (enc)->dim;
@@ -407,35 +389,35 @@ test_bad_input (void)
 
   /* ids outside the vocabulary */
   ids[2] = la_t5_encoder_get_config (enc)->vocab_size;
-  expect_invalid (la_t5_encoder_forward (enc, out, ids, NULL, 4, &error),
-      &error);
+  la_test_expect_invalid (la_t5_encoder_forward (enc, out, ids, NULL, 4,
+          &error), &error);
   ids[2] = -1;
-  expect_invalid (la_t5_encoder_forward (enc, out, ids, NULL, 4, &error),
-      &error);
+  la_test_expect_invalid (la_t5_encoder_forward (enc, out, ids, NULL, 4,
+          &error), &error);
   ids[2] = 7;
   /* lengths */
-  expect_invalid (la_t5_encoder_forward (enc, out, ids, NULL, 0, &error),
-      &error);
-  expect_invalid (la_t5_encoder_forward (enc, out_big, many,
-          NULL, LA_T5_MAX_TOKENS + 1, &error), &error);
-  /* outputs of the wrong shape or place */
-  expect_invalid (la_t5_encoder_forward (enc, out, ids, NULL, 3, &error),
-      &error);
-  expect_invalid (la_t5_encoder_forward (enc, out_wide, ids, NULL, 4,
+  la_test_expect_invalid (la_t5_encoder_forward (enc, out, ids, NULL, 0,
           &error), &error);
-  expect_invalid (la_t5_encoder_forward (enc, out_other, ids, NULL, 4,
+  la_test_expect_invalid (la_t5_encoder_forward (enc, out_big, many, NULL,
+          LA_T5_MAX_TOKENS + 1, &error), &error);
+  /* outputs of the wrong shape or place */
+  la_test_expect_invalid (la_t5_encoder_forward (enc, out, ids, NULL, 3,
+          &error), &error);
+  la_test_expect_invalid (la_t5_encoder_forward (enc, out_wide, ids, NULL, 4,
+          &error), &error);
+  la_test_expect_invalid (la_t5_encoder_forward (enc, out_other, ids, NULL, 4,
           &error), &error);
   /* masks: nothing to attend to; holes are fine for forward, not for the
    * tokenizer-shaped encode */
-  expect_invalid (la_t5_encoder_forward (enc, out, ids, none, 4, &error),
-      &error);
+  la_test_expect_invalid (la_t5_encoder_forward (enc, out, ids, none, 4,
+          &error), &error);
   g_assert_true (la_t5_encoder_forward (enc, out, ids, holes, 4, &error));
   g_assert_no_error (error);
-  expect_invalid (la_t5_encoder_encode (enc, out, ids, holes, 4, NULL,
+  la_test_expect_invalid (la_t5_encoder_encode (enc, out, ids, holes, 4, NULL,
           &error), &error);
-  expect_invalid (la_t5_encoder_encode (enc, out, ids, none, 4, NULL,
+  la_test_expect_invalid (la_t5_encoder_encode (enc, out, ids, none, 4, NULL,
           &error), &error);
-  expect_invalid (la_t5_encoder_encode (enc, out, ids, ones, 0, NULL,
+  la_test_expect_invalid (la_t5_encoder_encode (enc, out, ids, ones, 0, NULL,
           &error), &error);
   g_assert_true (la_t5_encoder_encode (enc, out, ids, ones, 4, NULL, &error));
   g_assert_no_error (error);

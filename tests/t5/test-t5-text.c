@@ -141,10 +141,10 @@ test_prompt (void)
   g_assert_no_error (error);
   g_assert_cmpuint (info.n_tokens, ==, tokens.length);
   g_assert_false (info.truncated);
-  got = t5_test_download (context);
+  got = la_test_download (context);
   g_test_message ("prompt context: relative error %.3g",
-      t5_test_rel_error (got, want, n));
-  g_assert_cmpfloat (t5_test_rel_error (got, want, n), <=, 1e-4);
+      la_test_rel_error (got, want, n));
+  g_assert_cmpfloat (la_test_rel_error (got, want, n), <=, 1e-4);
   for (i = n; i < LA_TEXT_LEN * dim; i++)
     g_assert_cmpfloat (got[i], ==, 0.0f);
 
@@ -187,7 +187,7 @@ test_empty_and_long (void)
           &error));
   g_assert_no_error (error);
   g_assert_cmpuint (info.n_tokens, ==, 1);
-  got = t5_test_download (context);
+  got = la_test_download (context);
   /* row 0 is the encoder's output for [</s>] alone */
   eos = la_text_tokenizer_get_eos_id (la_t5_text_encoder_get_tokenizer (te));
   row_ne[1] = dim;
@@ -195,7 +195,7 @@ test_empty_and_long (void)
   g_assert_true (la_t5_encoder_forward (la_t5_text_encoder_get_encoder (te),
           row, &eos, NULL, 1, &error));
   g_assert_no_error (error);
-  alone = t5_test_download (row);
+  alone = la_test_download (row);
   g_assert_cmpmem (got, dim * sizeof (gfloat), alone, dim * sizeof (gfloat));
   for (i = dim; i < LA_TEXT_LEN * dim; i++)
     g_assert_cmpfloat (got[i], ==, 0.0f);
@@ -209,7 +209,7 @@ test_empty_and_long (void)
   g_assert_no_error (error);
   g_assert_true (info.truncated);
   g_assert_cmpuint (info.n_tokens, ==, LA_TEXT_LEN);
-  got = t5_test_download (context);
+  got = la_test_download (context);
   /* the last row is the </s>'s, not padding */
   g_assert_cmpfloat (got[(LA_TEXT_LEN - 1) * dim], !=, 0.0f);
   g_free (got);

@@ -72,6 +72,16 @@ put_piece (GByteArray * b, const gchar * piece, gfloat score, gint type)
   g_byte_array_unref (p);
 }
 
+/* the pieces <unk> and "a", then @spec as ModelProto field @number
+ * (2 trainer_spec, 3 normalizer_spec) */
+static void
+put_model_with_spec (GByteArray * b, guint number, GByteArray * spec)
+{
+  put_piece (b, "<unk>", 0, 2);
+  put_piece (b, "a", 0, 1);
+  put_bytes (b, number, spec->data, spec->len);
+}
+
 static LaSpm *
 try_load (GByteArray * b, GError ** error)
 {
@@ -183,23 +193,17 @@ test_crafted (void)
   /* only unigram */
   g_byte_array_set_size (sub, 0);
   put_uint (sub, 3, 2);
-  put_piece (b, "<unk>", 0, 2);
-  put_piece (b, "a", 0, 1);
-  put_bytes (b, 2, sub->data, sub->len);
+  put_model_with_spec (b, 2, sub);
   expect_error (b, LA_ERROR_NOT_SUPPORTED, "not unigram");
 
   /* precompiled charsmap: too short, trie past the end */
   g_byte_array_set_size (sub, 0);
   put_bytes (sub, 2, "\x01\x00\x00", 3);
-  put_piece (b, "<unk>", 0, 2);
-  put_piece (b, "a", 0, 1);
-  put_bytes (b, 3, sub->data, sub->len);
+  put_model_with_spec (b, 3, sub);
   expect_error (b, LA_ERROR_MODEL_INVALID, "too short");
   g_byte_array_set_size (sub, 0);
   put_bytes (sub, 2, "\x10\x00\x00\x00\x00\x00", 6);
-  put_piece (b, "<unk>", 0, 2);
-  put_piece (b, "a", 0, 1);
-  put_bytes (b, 3, sub->data, sub->len);
+  put_model_with_spec (b, 3, sub);
   expect_error (b, LA_ERROR_MODEL_INVALID, "exceeds");
 
   g_array_free (ids, TRUE);

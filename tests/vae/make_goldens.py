@@ -230,6 +230,19 @@ def stats(dtype):
     return mean, std
 
 
+def reference_vae(path, name, weights):
+    """WanVAE_ of the source file @path (Wan's vae2_1.py or Live Avatar's
+    vae_streaming.py) in float64 with @weights, and its scale argument."""
+    module = load_module(path, name)
+    model = module.WanVAE_(dim=DIM, z_dim=Z_DIM, dim_mult=DIM_MULT,
+                           num_res_blocks=NUM_RES_BLOCKS,
+                           temperal_downsample=TEMPERAL_DOWNSAMPLE)
+    model = model.to(torch.float64).eval()
+    model.load_state_dict({k: v[1] for k, v in weights.items()}, strict=True)
+    mean, std = stats(torch.float64)
+    return model, [mean.flatten(), 1.0 / std.flatten()]
+
+
 def denormalise(z):
     # Wan: z / scale[1] + scale[0] with scale = [mean, 1 / std]
     mean, std = stats(z.dtype)
@@ -309,15 +322,7 @@ def main():
                 100 * float((p.abs() >= 1).double().mean())))
 
         if args.wan_vae:
-            wan = load_module(args.wan_vae, 'wan_vae2_1')
-            model = wan.WanVAE_(dim=DIM, z_dim=Z_DIM, dim_mult=DIM_MULT,
-                                num_res_blocks=NUM_RES_BLOCKS,
-                                temperal_downsample=TEMPERAL_DOWNSAMPLE)
-            model = model.to(torch.float64).eval()
-            model.load_state_dict({k: v[1] for k, v in weights.items()},
-                                  strict=True)
-            mean, std = stats(torch.float64)
-            scale = [mean.flatten(), 1.0 / std.flatten()]
+            model, scale = reference_vae(args.wan_vae, 'wan_vae2_1', weights)
             d = (model.decode(z_dec, scale).clamp(-1, 1) - pictures).abs()
             e = (model.encode(video, scale) - z_enc).abs()
             print("Wan's vae2_1.py vs diffusers: decode %.3g, encode %.3g"
@@ -325,15 +330,8 @@ def main():
             assert float(d.max()) < 1e-12 and float(e.max()) < 1e-12
 
         if args.liveavatar_vae:
-            la = load_module(args.liveavatar_vae, 'la_vae_streaming')
-            model = la.WanVAE_(dim=DIM, z_dim=Z_DIM, dim_mult=DIM_MULT,
-                               num_res_blocks=NUM_RES_BLOCKS,
-                               temperal_downsample=TEMPERAL_DOWNSAMPLE)
-            model = model.to(torch.float64).eval()
-            model.load_state_dict({k: v[1] for k, v in weights.items()},
-                                  strict=True)
-            mean, std = stats(torch.float64)
-            scale = [mean.flatten(), 1.0 / std.flatten()]
+            model, scale = reference_vae(args.liveavatar_vae,
+                                         'la_vae_streaming', weights)
             model.first_decode = True
             model.stream_decode(motion[:, :, :PRIME_LATENTS], scale)
             for b, block in enumerate(blocks):

@@ -21,6 +21,7 @@
 
 #include "la-backend.h"
 #include "liveavatar.h"
+#include "test-common.h"
 
 #include <math.h>
 #include <string.h>
@@ -28,70 +29,6 @@
 #define TOL 1e-5
 
 static LaBackend *be;
-static guint64 rng_state;
-
-/* ---- helpers ---- */
-
-static gdouble
-rnd (void)
-{
-  /* splitmix64 -> [-1, 1) */
-  guint64 z = (rng_state += 0x9e3779b97f4a7c15ull);
-
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  z ^= z >> 31;
-  return (gdouble) (z >> 11) / (gdouble) (1ull << 52) - 1.0;
-}
-
-static gfloat *
-rnd_array (gsize n, gdouble amp)
-{
-  gfloat *a = g_new (gfloat, n);
-  gsize i;
-
-  for (i = 0; i < n; i++)
-    a[i] = (gfloat) (amp * rnd ());
-  return a;
-}
-
-static LaTensor *
-tensor (gint n_dims, const gint64 * ne, const gfloat * data)
-{
-  GError *error = NULL;
-  LaTensor *t = la_tensor_new (be, LA_DTYPE_F32, n_dims, ne, &error);
-
-  g_assert_no_error (error);
-  if (data) {
-    g_assert_true (la_tensor_set_f32 (t, data, la_tensor_nelements (t),
-            &error));
-    g_assert_no_error (error);
-  }
-  return t;
-}
-
-static gfloat *
-download (LaTensor * t)
-{
-  gsize n = (gsize) la_tensor_nelements (t);
-  gfloat *d = g_new (gfloat, n);
-  GError *error = NULL;
-
-  g_assert_true (la_tensor_get_f32 (t, d, n, &error));
-  g_assert_no_error (error);
-  return d;
-}
-
-static void
-assert_close (const gfloat * got, const gdouble * want, gsize n)
-{
-  gsize i;
-
-  for (i = 0; i < n; i++)
-    if (!(fabs (got[i] - want[i]) <= TOL * (1.0 + fabs (want[i]))))
-      g_error ("element %" G_GSIZE_FORMAT ": got %.9g, expected %.9g", i,
-          got[i], want[i]);
-}
 
 /* ---- conv3d ---- */
 
@@ -152,23 +89,25 @@ run_conv_case (const ConvCase * c)
   gint64 w_ne[4] = { c->cout, c->cin, k[0], k[1] * k[2] };
   gint64 b_ne[1] = { c->cout };
   gint64 y_ne[4] = { to, c->cout, ho, wo };
-  gfloat *x = rnd_array (c->t * c->cin * c->h * c->w, 1.0);
-  gfloat *past = c->p ? rnd_array (c->p * c->cin * c->h * c->w, 1.0) : NULL;
-  gfloat *w = rnd_array (w_ne[0] * w_ne[1] * w_ne[2] * w_ne[3], 0.5);
-  gfloat *b = c->bias ? rnd_array (c->cout, 1.0) : NULL;
-  LaTensor *tx = tensor (4, x_ne, x), *tp = c->p ? tensor (4, p_ne, past) :
-      NULL;
-  LaTensor *tw = tensor (4, w_ne, w), *tb = b ? tensor (1, b_ne, b) : NULL;
-  LaTensor *ty = tensor (4, y_ne, NULL);
+  gfloat *x = la_test_rnd_array (c->t * c->cin * c->h * c->w, 1.0);
+  gfloat *past =
+      c->p ? la_test_rnd_array (c->p * c->cin * c->h * c->w, 1.0) : NULL;
+  gfloat *w = la_test_rnd_array (w_ne[0] * w_ne[1] * w_ne[2] * w_ne[3], 0.5);
+  gfloat *b = c->bias ? la_test_rnd_array (c->cout, 1.0) : NULL;
+  LaTensor *tx = la_test_tensor_f32 (be, 4, x_ne, x);
+  LaTensor *tp = c->p ? la_test_tensor_f32 (be, 4, p_ne, past) : NULL;
+  LaTensor *tw = la_test_tensor_f32 (be, 4, w_ne, w);
+  LaTensor *tb = b ? la_test_tensor_f32 (be, 1, b_ne, b) : NULL;
+  LaTensor *ty = la_test_tensor_f32 (be, 4, y_ne, NULL);
   GError *error = NULL;
   gdouble *want;
   gfloat *got;
 
   g_assert_true (la_conv3d (be, ty, tx, tp, tw, tb, &c->prm, &error));
   g_assert_no_error (error);
-  got = download (ty);
+  got = la_test_download (ty);
   want = conv_reference (c, past, x, w, b, to, ho, wo);
-  assert_close (got, want, to * c->cout * ho * wo);
+  la_test_assert_close (got, want, to * c->cout * ho * wo, TOL);
 
   g_free (want);
   g_free (got);
@@ -208,7 +147,7 @@ test_conv3d (void)
   };
   guint i;
 
-  rng_state = 1;
+  la_test_seed (1);
   for (i = 0; i < G_N_ELEMENTS (cases); i++)
     run_conv_case (&cases[i]);
 }
@@ -221,7 +160,7 @@ test_conv3d_threads (void)
   TRUE
   };
 
-  rng_state = 7;
+  la_test_seed (7);
   run_conv_case (&c);
 }
 
@@ -238,21 +177,24 @@ test_conv3d_by_hand (void)
   };
   gfloat past_v[2] = { 1, 2 }, x_v[1] = { 3 }, w_v[3] = { 1, 10, 100 };
   gfloat ones[9] = { 1, 1, 1, 1, 1, 1, 1, 1, 1 }, p_v[4] = { 1, 2, 3, 4 };
-  LaTensor *past = tensor (4, two, past_v), *x = tensor (4, one, x_v);
-  LaTensor *w = tensor (4, w3, w_v), *y = tensor (4, one, NULL);
-  LaTensor *bw = tensor (4, w9, ones), *p = tensor (4, pic, p_v);
-  LaTensor *py = tensor (4, pic, NULL);
+  LaTensor *past = la_test_tensor_f32 (be, 4, two, past_v);
+  LaTensor *x = la_test_tensor_f32 (be, 4, one, x_v);
+  LaTensor *w = la_test_tensor_f32 (be, 4, w3, w_v);
+  LaTensor *y = la_test_tensor_f32 (be, 4, one, NULL);
+  LaTensor *bw = la_test_tensor_f32 (be, 4, w9, ones);
+  LaTensor *p = la_test_tensor_f32 (be, 4, pic, p_v);
+  LaTensor *py = la_test_tensor_f32 (be, 4, pic, NULL);
   GError *error = NULL;
   gfloat *got;
   gint i;
 
   g_assert_true (la_conv3d (be, y, x, past, w, NULL, &time3, &error));
-  got = download (y);
+  got = la_test_download (y);
   g_assert_cmpfloat (got[0], ==, 321.0f);
   g_free (got);
 
   g_assert_true (la_conv3d (be, py, p, NULL, bw, NULL, &box, &error));
-  got = download (py);
+  got = la_test_download (py);
   for (i = 0; i < 4; i++)
     g_assert_cmpfloat (got[i], ==, 10.0f);
   g_free (got);
@@ -268,14 +210,6 @@ test_conv3d_by_hand (void)
 }
 
 static void
-expect_invalid (gboolean ok, GError ** error)
-{
-  g_assert_false (ok);
-  g_assert_error (*error, LA_ERROR, LA_ERROR_INVALID_ARGUMENT);
-  g_clear_error (error);
-}
-
-static void
 test_conv3d_errors (void)
 {
   LaConv3dParams k3 = { {3, 3, 3}, {1, 1, 1}, {1, 1, 1, 1} };
@@ -284,26 +218,38 @@ test_conv3d_errors (void)
   gint64 p3_ne[4] = { 2, 3, 4, 4 }, w_ne[4] = { 3, 2, 3, 9 };
   gint64 w_bad[4] = { 3, 2, 3, 8 }, y_ne[4] = { 1, 3, 4, 4 };
   gint64 y_bad[4] = { 2, 3, 4, 4 }, b_bad[1] = { 2 };
-  LaTensor *x = tensor (4, x_ne, NULL), *past = tensor (4, p_ne, NULL);
-  LaTensor *past3 = tensor (4, p3_ne, NULL), *w = tensor (4, w_ne, NULL);
-  LaTensor *wb = tensor (4, w_bad, NULL), *y = tensor (4, y_ne, NULL);
-  LaTensor *yb = tensor (4, y_bad, NULL), *bb = tensor (1, b_bad, NULL);
+  LaTensor *x = la_test_tensor_f32 (be, 4, x_ne, NULL);
+  LaTensor *past = la_test_tensor_f32 (be, 4, p_ne, NULL);
+  LaTensor *past3 = la_test_tensor_f32 (be, 4, p3_ne, NULL);
+  LaTensor *w = la_test_tensor_f32 (be, 4, w_ne, NULL);
+  LaTensor *wb = la_test_tensor_f32 (be, 4, w_bad, NULL);
+  LaTensor *y = la_test_tensor_f32 (be, 4, y_ne, NULL);
+  LaTensor *yb = la_test_tensor_f32 (be, 4, y_bad, NULL);
+  LaTensor *bb = la_test_tensor_f32 (be, 1, b_bad, NULL);
   GError *error = NULL;
 
   /* the good call, so that each failure below has one cause */
   g_assert_true (la_conv3d (be, y, x, past, w, NULL, &k3, &error));
   g_assert_no_error (error);
 
-  expect_invalid (la_conv3d (be, y, x, past, wb, NULL, &k3, &error), &error);
-  expect_invalid (la_conv3d (be, y, x, past3, w, NULL, &k3, &error), &error);
-  expect_invalid (la_conv3d (be, yb, x, past, w, NULL, &k3, &error), &error);
-  expect_invalid (la_conv3d (be, y, x, past, w, bb, &k3, &error), &error);
-  expect_invalid (la_conv3d (be, y, x, past, w, NULL, &bad, &error), &error);
+  la_test_expect_invalid (la_conv3d (be, y, x, past, wb, NULL, &k3, &error),
+      &error);
+  la_test_expect_invalid (la_conv3d (be, y, x, past3, w, NULL, &k3, &error),
+      &error);
+  la_test_expect_invalid (la_conv3d (be, yb, x, past, w, NULL, &k3, &error),
+      &error);
+  la_test_expect_invalid (la_conv3d (be, y, x, past, w, bb, &k3, &error),
+      &error);
+  la_test_expect_invalid (la_conv3d (be, y, x, past, w, NULL, &bad, &error),
+      &error);
   /* one frame, no past: a kernel of 3 frames does not fit */
-  expect_invalid (la_conv3d (be, y, x, NULL, w, NULL, &k3, &error), &error);
+  la_test_expect_invalid (la_conv3d (be, y, x, NULL, w, NULL, &k3, &error),
+      &error);
   /* the output may not be an input */
-  expect_invalid (la_conv3d (be, past, x, past, w, NULL, &k3, &error), &error);
-  expect_invalid (la_conv3d (be, y, x, past, w, NULL, NULL, &error), &error);
+  la_test_expect_invalid (la_conv3d (be, past, x, past, w, NULL, &k3, &error),
+      &error);
+  la_test_expect_invalid (la_conv3d (be, y, x, past, w, NULL, NULL, &error),
+      &error);
 
   la_tensor_free (bb);
   la_tensor_free (yb);
@@ -328,15 +274,15 @@ test_channel_rms_norm (void)
   GError *error = NULL;
   gfloat *got, *again;
 
-  rng_state = 3;
-  x = rnd_array (n, 2.0);
-  g = rnd_array (5, 1.0);
-  b = rnd_array (5, 1.0);
-  tx = tensor (4, ne, x);
-  tg = tensor (1, c_ne, g);
-  tb = tensor (1, c_ne, b);
-  ty = tensor (4, ne, NULL);
-  bad = tensor (1, bad_ne, NULL);
+  la_test_seed (3);
+  x = la_test_rnd_array (n, 2.0);
+  g = la_test_rnd_array (5, 1.0);
+  b = la_test_rnd_array (5, 1.0);
+  tx = la_test_tensor_f32 (be, 4, ne, x);
+  tg = la_test_tensor_f32 (be, 1, c_ne, g);
+  tb = la_test_tensor_f32 (be, 1, c_ne, b);
+  ty = la_test_tensor_f32 (be, 4, ne, NULL);
+  bad = la_test_tensor_f32 (be, 1, bad_ne, NULL);
   for (i = 0; i < 2; i++)
     for (p = 0; p < s; p++) {
       gdouble ss = 0.0;
@@ -349,17 +295,19 @@ test_channel_rms_norm (void)
     }
   g_assert_true (la_channel_rms_norm (be, ty, tx, tg, tb, &error));
   g_assert_no_error (error);
-  got = download (ty);
-  assert_close (got, want, n);
+  got = la_test_download (ty);
+  la_test_assert_close (got, want, n, TOL);
 
   /* in place */
   g_assert_true (la_channel_rms_norm (be, tx, tx, tg, tb, &error));
-  again = download (tx);
+  again = la_test_download (tx);
   g_assert_cmpmem (got, n * 4, again, n * 4);
 
   /* wrong gamma length */
-  expect_invalid (la_channel_rms_norm (be, ty, tx, bad, NULL, &error), &error);
-  expect_invalid (la_channel_rms_norm (be, ty, tx, tg, bad, &error), &error);
+  la_test_expect_invalid (la_channel_rms_norm (be, ty, tx, bad, NULL, &error),
+      &error);
+  la_test_expect_invalid (la_channel_rms_norm (be, ty, tx, tg, bad, &error),
+      &error);
 
   g_free (again);
   g_free (got);
@@ -380,13 +328,14 @@ test_channel_rms_norm_by_hand (void)
   /* [C = 2, H = 1, W = 2]: pixel 0 is (3, 4), pixel 1 is zero */
   gint64 ne[3] = { 2, 1, 2 }, c_ne[1] = { 2 };
   gfloat x[4] = { 3, 0, 4, 0 }, g[2] = { 1, 2 };
-  LaTensor *tx = tensor (3, ne, x), *tg = tensor (1, c_ne, g);
-  LaTensor *ty = tensor (3, ne, NULL);
+  LaTensor *tx = la_test_tensor_f32 (be, 3, ne, x);
+  LaTensor *tg = la_test_tensor_f32 (be, 1, c_ne, g);
+  LaTensor *ty = la_test_tensor_f32 (be, 3, ne, NULL);
   GError *error = NULL;
   gfloat *got;
 
   g_assert_true (la_channel_rms_norm (be, ty, tx, tg, NULL, &error));
-  got = download (ty);
+  got = la_test_download (ty);
   /* (3, 4) / 5 * sqrt (2) * (1, 2); the zero pixel stays zero */
   g_assert_cmpfloat_with_epsilon (got[0], 0.6 * G_SQRT2, 1e-6);
   g_assert_cmpfloat_with_epsilon (got[2], 1.6 * G_SQRT2, 1e-6);
@@ -406,17 +355,19 @@ test_channel_affine (void)
   gfloat x[6] = { 1, 2, 3, 4, 5, 6 }, sc[3] = { 1, 2, 3 };
   gfloat sh[3] = { 10, 20, 30 };
   gfloat want[6] = { 11, 12, 26, 28, 45, 48 };
-  LaTensor *tx = tensor (3, ne, x), *ts = tensor (1, c_ne, sc);
-  LaTensor *tsh = tensor (1, c_ne, sh);
+  LaTensor *tx = la_test_tensor_f32 (be, 3, ne, x);
+  LaTensor *ts = la_test_tensor_f32 (be, 1, c_ne, sc);
+  LaTensor *tsh = la_test_tensor_f32 (be, 1, c_ne, sh);
   GError *error = NULL;
   gfloat *got;
 
   g_assert_true (la_channel_affine (be, tx, tx, ts, tsh, &error));
   g_assert_no_error (error);
-  got = download (tx);
+  got = la_test_download (tx);
   g_assert_cmpmem (got, sizeof (want), want, sizeof (want));
   g_free (got);
-  expect_invalid (la_channel_affine (be, tx, tx, ts, NULL, &error), &error);
+  la_test_expect_invalid (la_channel_affine (be, tx, tx, ts, NULL, &error),
+      &error);
   la_tensor_free (tsh);
   la_tensor_free (ts);
   la_tensor_free (tx);
@@ -429,13 +380,13 @@ test_silu (void)
 {
   gint64 ne[1] = { 5 };
   gfloat x[5] = { 0.0f, 1.0f, -1.0f, 30.0f, -200.0f };
-  LaTensor *tx = tensor (1, ne, x);
+  LaTensor *tx = la_test_tensor_f32 (be, 1, ne, x);
   GError *error = NULL;
   gfloat *got;
 
   g_assert_true (la_silu (be, tx, tx, &error));
   g_assert_no_error (error);
-  got = download (tx);
+  got = la_test_download (tx);
   g_assert_cmpfloat (got[0], ==, 0.0f);
   g_assert_cmpfloat_with_epsilon (got[1], 1.0 / (1.0 + exp (-1.0)), 1e-7);
   g_assert_cmpfloat_with_epsilon (got[2], -1.0 / (1.0 + exp (1.0)), 1e-7);
@@ -457,19 +408,19 @@ test_upsample (void)
 
   for (i = 0; i < 12; i++)
     x[i] = (gfloat) i;
-  tx = tensor (3, x_ne, x);
-  ty = tensor (3, y_ne, NULL);
-  tb = tensor (3, bad, NULL);
+  tx = la_test_tensor_f32 (be, 3, x_ne, x);
+  ty = la_test_tensor_f32 (be, 3, y_ne, NULL);
+  tb = la_test_tensor_f32 (be, 3, bad, NULL);
   g_assert_true (la_upsample_nearest_2x (be, ty, tx, &error));
   g_assert_no_error (error);
-  got = download (ty);
+  got = la_test_download (ty);
   for (n = 0; n < 2; n++)
     for (i = 0; i < 4; i++)
       for (j = 0; j < 6; j++)
         g_assert_cmpfloat (got[(n * 4 + i) * 6 + j], ==,
             x[(n * 2 + i / 2) * 3 + j / 2]);
   g_free (got);
-  expect_invalid (la_upsample_nearest_2x (be, tb, tx, &error), &error);
+  la_test_expect_invalid (la_upsample_nearest_2x (be, tb, tx, &error), &error);
   la_tensor_free (tb);
   la_tensor_free (ty);
   la_tensor_free (tx);
@@ -489,11 +440,11 @@ test_transpose (void)
 
   for (i = 0; i < 120; i++)
     x[i] = (gfloat) i;
-  tx = tensor (4, x_ne, x);
-  ty = tensor (4, y_ne, NULL);
+  tx = la_test_tensor_f32 (be, 4, x_ne, x);
+  ty = la_test_tensor_f32 (be, 4, y_ne, NULL);
   g_assert_true (la_transpose (be, ty, tx, &error));
   g_assert_no_error (error);
-  got = download (ty);
+  got = la_test_download (ty);
   for (b = 0; b < 2; b++)
     for (i = 0; i < 3; i++)
       for (j = 0; j < 4; j++)
@@ -502,15 +453,15 @@ test_transpose (void)
               x[((b * 3 + i) * 4 + j) * 5 + s]);
   g_free (got);
 
-  tm = tensor (4, m_ne, m);
-  tmt = tensor (4, mt_ne, NULL);
+  tm = la_test_tensor_f32 (be, 4, m_ne, m);
+  tmt = la_test_tensor_f32 (be, 4, mt_ne, NULL);
   g_assert_true (la_transpose (be, tmt, tm, &error));
-  got = download (tmt);
+  got = la_test_download (tmt);
   g_assert_cmpmem (got, sizeof (mt), mt, sizeof (mt));
   g_free (got);
   /* x's own shape is not the transposed shape */
-  tb = tensor (4, x_ne, NULL);
-  expect_invalid (la_transpose (be, tb, tx, &error), &error);
+  tb = la_test_tensor_f32 (be, 4, x_ne, NULL);
+  la_test_expect_invalid (la_transpose (be, tb, tx, &error), &error);
   la_tensor_free (tb);
 
   la_tensor_free (tmt);
@@ -524,21 +475,22 @@ test_clamp (void)
 {
   gint64 ne[1] = { 5 };
   gfloat x[5] = { -3.0f, -1.0f, 0.25f, 1.5f, NAN };
-  LaTensor *tx = tensor (1, ne, x), *ty = tensor (1, ne, NULL);
+  LaTensor *tx = la_test_tensor_f32 (be, 1, ne, x);
+  LaTensor *ty = la_test_tensor_f32 (be, 1, ne, NULL);
   GError *error = NULL;
   gfloat *got;
 
   g_assert_true (la_clamp (be, ty, tx, -1.0f, 1.0f, &error));
   g_assert_no_error (error);
-  got = download (ty);
+  got = la_test_download (ty);
   g_assert_cmpfloat (got[0], ==, -1.0f);
   g_assert_cmpfloat (got[1], ==, -1.0f);
   g_assert_cmpfloat (got[2], ==, 0.25f);
   g_assert_cmpfloat (got[3], ==, 1.0f);
   g_assert_true (isnan (got[4]));
   g_free (got);
-  expect_invalid (la_clamp (be, ty, tx, 1.0f, -1.0f, &error), &error);
-  expect_invalid (la_clamp (be, ty, tx, NAN, 1.0f, &error), &error);
+  la_test_expect_invalid (la_clamp (be, ty, tx, 1.0f, -1.0f, &error), &error);
+  la_test_expect_invalid (la_clamp (be, ty, tx, NAN, 1.0f, &error), &error);
   la_tensor_free (ty);
   la_tensor_free (tx);
 }
@@ -563,12 +515,10 @@ test_support (void)
 int
 main (int argc, char **argv)
 {
-  GError *error = NULL;
   int ret;
 
   g_test_init (&argc, &argv, NULL);
-  be = la_backend_new (LA_BACKEND_CPU, 0, &error);
-  g_assert_no_error (error);
+  be = la_test_cpu ();
 
   g_test_add_func ("/vae/ops/conv3d", test_conv3d);
   g_test_add_func ("/vae/ops/conv3d-threads", test_conv3d_threads);

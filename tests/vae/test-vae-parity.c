@@ -94,8 +94,7 @@ latent_frames (const LaTensor * z, gint64 first, gint64 n)
 {
   gint64 ne[4] = { z->ne[0], n, z->ne[2], z->ne[3] };
   gint64 plane = z->ne[2] * z->ne[3], c;
-  gfloat *all = vae_test_download (z), *part = g_new (gfloat, ne[0] * n *
-      plane);
+  gfloat *all = la_test_download (z), *part = g_new (gfloat, ne[0] * n * plane);
   GError *error = NULL;
   LaTensor *t;
 
@@ -114,11 +113,11 @@ static void
 assert_matches_golden (const LaTensor * got, const gchar * name)
 {
   LaTensor *want = golden (name);
-  gfloat *g = vae_test_download (got), *w = vae_test_download (want);
+  gfloat *g = la_test_download (got), *w = la_test_download (want);
   gdouble err;
 
   g_assert_true (la_tensor_same_shape (got, want));
-  err = vae_test_rel_error (g, w, la_tensor_nelements (want));
+  err = la_test_rel_error (g, w, la_tensor_nelements (want));
   g_test_message ("%s: relative error %.3g", name, err);
   if (g_test_verbose ())
     g_printerr ("%s: relative error %.3g\n", name, err);
@@ -131,7 +130,7 @@ assert_matches_golden (const LaTensor * got, const gchar * name)
 static void
 assert_same (const LaTensor * a, const LaTensor * b)
 {
-  gfloat *x = vae_test_download (a), *y = vae_test_download (b);
+  gfloat *x = la_test_download (a), *y = la_test_download (b);
 
   g_assert_true (la_tensor_same_shape (a, b));
   g_assert_cmpmem (x, la_tensor_nelements (a) * 4, y,
@@ -268,7 +267,7 @@ test_decode_frame_by_frame (void)
   gint64 frame = 0, i, n, split, plane = 3 * 16 * 24;
 
   g_assert_true (la_vae_decode (vae, cache, whole, z, &error));
-  w = vae_test_download (whole);
+  w = la_test_download (whole);
 
   for (split = 1; split <= 2; split++) {
     la_vae_cache_reset (cache);
@@ -284,7 +283,7 @@ test_decode_frame_by_frame (void)
       out = new_pictures (la_vae_cache_n_pictures (cache, n), 16, 24);
       g_assert_true (la_vae_decode (vae, cache, out, zi, &error));
       g_assert_no_error (error);
-      got = vae_test_download (out);
+      got = la_test_download (out);
       memcpy (parts + frame * plane, got, (gsize) (out->ne[0] * plane) * 4);
       frame += out->ne[0];
       g_free (got);
@@ -425,7 +424,7 @@ test_stream_per_latent_frame (void)
   g_assert_no_error (error);
 
   for (b = 0; b < 2; b++) {
-    gfloat *w = vae_test_download (want[b]);
+    gfloat *w = la_test_download (want[b]);
     gint64 frame = 0;
 
     for (i = 0; i < 3; i++) {
@@ -437,7 +436,7 @@ test_stream_per_latent_frame (void)
       out = new_pictures (n, 16, 16);
       g_assert_true (la_vae_stream_decode (stream, out, zi, &error));
       g_assert_no_error (error);
-      got = vae_test_download (out);
+      got = la_test_download (out);
       g_assert_cmpmem (got, n * plane * 4, w + frame * plane, n * plane * 4);
       frame += n;
       g_free (got);
@@ -529,7 +528,7 @@ test_encode_causal (void)
   LaTensor *z10 = la_tensor_new (be, LA_DTYPE_F32, 4, ne, &error);
   LaTensor *z1 = la_tensor_new (be, LA_DTYPE_F32, 4, ne1, &error);
   LaTensor *first, *ten, *z_first;
-  gfloat *pics = vae_test_download (video), *pics10;
+  gfloat *pics = la_test_download (video), *pics10;
   gsize frame = 3 * 16 * 24;
 
   g_assert_true (la_vae_encode (vae, z, video, &error));
@@ -585,15 +584,13 @@ test_encode_causal (void)
 int
 main (int argc, char **argv)
 {
-  GError *error = NULL;
   int ret;
 
   g_test_init (&argc, &argv, NULL);
   if (argc < 2)
     g_error ("usage: %s DATA-DIR", argv[0]);
   data_dir = argv[1];
-  be = la_backend_new (LA_BACKEND_CPU, 0, &error);
-  g_assert_no_error (error);
+  be = la_test_cpu ();
   goldens = open_data ("goldens.safetensors");
 
   g_test_add_func ("/vae/load/every-weight", test_load_uses_every_weight);

@@ -13,7 +13,6 @@
 #include "liveavatar.h"
 
 #include <json-glib/json-glib.h>
-#include <math.h>
 #include <string.h>
 
 typedef struct
@@ -199,31 +198,4 @@ vae_test_file_tensor (VaeTestFile * f, LaBackend * backend, const gchar * name)
   g_assert_no_error (error);
   g_free (data);
   return t;
-}
-
-gdouble
-vae_test_rel_error (const gfloat * a, const gfloat * b, gsize n)
-{
-  gdouble err = 0.0, scale = 0.0;
-  gsize i;
-
-  for (i = 0; i < n; i++) {
-    if (!isfinite (a[i]))
-      return INFINITY;
-    err = MAX (err, fabs ((gdouble) a[i] - b[i]));
-    scale = MAX (scale, fabs ((gdouble) b[i]));
-  }
-  return scale > 0.0 ? err / scale : err;
-}
-
-gfloat *
-vae_test_download (const LaTensor * t)
-{
-  gsize n = (gsize) la_tensor_nelements (t);
-  gfloat *data = g_new (gfloat, n);
-  GError *error = NULL;
-
-  g_assert_true (la_tensor_get_f32 ((LaTensor *) t, data, n, &error));
-  g_assert_no_error (error);
-  return data;
 }

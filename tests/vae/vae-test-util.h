@@ -16,6 +16,7 @@
 #define __VAE_TEST_UTIL_H__
 
 #include "la-backend.h"
+#include "test-common.h"
 
 G_BEGIN_DECLS
 
@@ -36,13 +37,6 @@ gchar          *vae_test_file_misused (VaeTestFile * file);
 /* tensor @name (at most 4 dims) on @backend, as stored */
 LaTensor       *vae_test_file_tensor (VaeTestFile * file, LaBackend * backend,
     const gchar * name);
-
-/* max |a - b| / max |b| over @n values */
-gdouble         vae_test_rel_error (const gfloat * a, const gfloat * b,
-    gsize n);
-
-/* a tensor's values on the host (g_free) */
-gfloat         *vae_test_download (const LaTensor * t);
 
 G_END_DECLS
 

@@ -28,7 +28,6 @@ la_vae_load_encoder3d (LaVaeLoader * ld, LaVaeEncoder3d * enc,
   gint n_mult = G_N_ELEMENTS (config->dim_mult), dims[5], i, j;
   gint in_dim, out_dim = 0;
   GArray *layers = g_array_new (FALSE, TRUE, sizeof (LaVaeLayer));
-  gchar *prefix;
   gboolean ok;
 
   /* dims = [dim * u for u in [1] + dim_mult] */
@@ -45,39 +44,24 @@ la_vae_load_encoder3d (LaVaeLoader * ld, LaVaeEncoder3d * enc,
     in_dim = dims[i];
     out_dim = dims[i + 1];
     for (j = 0; ok && j < config->num_res_blocks; j++) {
-      LaVaeLayer layer = { FALSE };
-
-      prefix = g_strdup_printf ("encoder.downsamples.%u", layers->len);
-      ok = la_vae_load_residual_block (ld, &layer.residual, prefix, in_dim,
-          out_dim, error);
-      g_free (prefix);
-      g_array_append_val (layers, layer);
+      ok = la_vae_append_residual_block (ld, layers, "encoder.downsamples",
+          in_dim, out_dim, error);
       in_dim = out_dim;
     }
     if (ok && i != n_mult - 1) {
       gboolean in_time = config->temperal_downsample[i];
-      LaVaeLayer layer = { TRUE };
 
-      prefix = g_strdup_printf ("encoder.downsamples.%u", layers->len);
-      ok = la_vae_load_resample (ld, &layer.resample, prefix, out_dim,
+      ok = la_vae_append_resample (ld, layers, "encoder.downsamples", out_dim,
           in_time ? LA_VAE_DOWNSAMPLE_3D : LA_VAE_DOWNSAMPLE_2D, error);
-      g_free (prefix);
-      g_array_append_val (layers, layer);
       if (in_time)
         enc->t_scale *= 2;
     }
   }
 
-  ok = ok && la_vae_load_residual_block (ld, &enc->middle0,
-      "encoder.middle.0", out_dim, out_dim, error)
-      && la_vae_load_attention_block (ld, &enc->middle1, "encoder.middle.1",
-      out_dim, error)
-      && la_vae_load_residual_block (ld, &enc->middle2, "encoder.middle.2",
-      out_dim, out_dim, error)
-      && la_vae_load_rms_norm (ld, &enc->head0, "encoder.head.0", out_dim,
-      FALSE, error)
-      && la_vae_load_causal_conv (ld, &enc->head2, "encoder.head.2", out_dim,
-      2 * config->z_dim, 3, error);
+  ok = ok && la_vae_load_middle (ld, &enc->middle, "encoder.middle", out_dim,
+      error)
+      && la_vae_load_head (ld, &enc->head, "encoder.head", out_dim,
+      2 * config->z_dim, error);
   enc->n_downsamples = layers->len;
   enc->downsamples = (LaVaeLayer *) g_array_free (layers, FALSE);
   enc->n_slots = ld->n_slots;
@@ -90,48 +74,26 @@ gboolean
 la_vae_encoder3d_forward_into (LaVaeEncoder3d * enc, LaVaeCache * cache,
     LaTensor * y, const LaTensor * x, GError ** error)
 {
-  LaBackend *be = x->backend;
-  LaTensor *h, *next, *a;
-  guint i;
+  LaTensor *h, *next;
+  gboolean ok;
 
   /* conv1 */
   h = la_vae_conv_forward (&enc->conv1, cache, x, error);
 
   /* downsamples */
-  for (i = 0; h && i < enc->n_downsamples; i++) {
-    LaVaeLayer *layer = &enc->downsamples[i];
-
-    next = layer->is_resample ?
-        la_vae_resample_forward (&layer->resample, cache, h, error) :
-        la_vae_residual_block_forward (&layer->residual, cache, h, error);
-    la_tensor_free (h);
-    h = next;
-  }
-  if (!h)
+  next = la_vae_layers_forward (enc->downsamples, enc->n_downsamples, cache, h,
+      error);
+  if (!next)
     return FALSE;
 
   /* middle */
-  next = la_vae_residual_block_forward (&enc->middle0, cache, h, error);
-  la_tensor_free (h);
-  h = next ? la_vae_attention_block_forward (&enc->middle1, next, error) : NULL;
+  h = la_vae_middle_forward (&enc->middle, cache, next, error);
   la_tensor_free (next);
-  next = h ? la_vae_residual_block_forward (&enc->middle2, cache, h, error) :
-      NULL;
-  la_tensor_free (h);
-  h = next;
   if (!h)
     return FALSE;
 
-  /* head.0 RMS_norm, head.1 SiLU, head.2 CausalConv3d */
-  a = la_vae_new_maps (be, h->ne[0], h->ne[1], h->ne[2], h->ne[3], error);
-  if (!a || !la_channel_rms_norm (be, a, h, enc->head0.gamma, NULL, error)
-      || !la_silu (be, a, a, error)
-      || !la_vae_conv_forward_into (&enc->head2, cache, y, a, error)) {
-    la_tensor_free (a);
-    la_tensor_free (h);
-    return FALSE;
-  }
-  la_tensor_free (a);
+  /* head */
+  ok = la_vae_head_forward_into (&enc->head, cache, y, h, error);
   la_tensor_free (h);
-  return TRUE;
+  return ok;
 }

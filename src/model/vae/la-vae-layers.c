@@ -690,3 +690,119 @@ error:
     return NULL;
   }
 }
+
+/* ---- downsamples / upsamples ---- */
+
+gboolean
+la_vae_append_residual_block (LaVaeLoader * ld, GArray * layers,
+    const gchar * list, gint in_dim, gint out_dim, GError ** error)
+{
+  LaVaeLayer layer = { FALSE };
+  gchar *prefix = g_strdup_printf ("%s.%u", list, layers->len);
+  gboolean ok;
+
+  ok = la_vae_load_residual_block (ld, &layer.residual, prefix, in_dim,
+      out_dim, error);
+  g_free (prefix);
+  g_array_append_val (layers, layer);
+  return ok;
+}
+
+gboolean
+la_vae_append_resample (LaVaeLoader * ld, GArray * layers, const gchar * list,
+    gint dim, LaVaeResampleMode mode, GError ** error)
+{
+  LaVaeLayer layer = { TRUE };
+  gchar *prefix = g_strdup_printf ("%s.%u", list, layers->len);
+  gboolean ok;
+
+  ok = la_vae_load_resample (ld, &layer.resample, prefix, dim, mode, error);
+  g_free (prefix);
+  g_array_append_val (layers, layer);
+  return ok;
+}
+
+LaTensor *
+la_vae_layers_forward (LaVaeLayer * layers, guint n, LaVaeCache * cache,
+    LaTensor * x, GError ** error)
+{
+  LaTensor *h = x, *next;
+  guint i;
+
+  for (i = 0; h && i < n; i++) {
+    LaVaeLayer *layer = &layers[i];
+
+    next = layer->is_resample ?
+        la_vae_resample_forward (&layer->resample, cache, h, error) :
+        la_vae_residual_block_forward (&layer->residual, cache, h, error);
+    la_tensor_free (h);
+    h = next;
+  }
+  return h;
+}
+
+/* ---- middle ---- */
+
+gboolean
+la_vae_load_middle (LaVaeLoader * ld, LaVaeMiddle * middle,
+    const gchar * prefix, gint dim, GError ** error)
+{
+  gchar *p0 = g_strdup_printf ("%s.0", prefix);
+  gchar *p1 = g_strdup_printf ("%s.1", prefix);
+  gchar *p2 = g_strdup_printf ("%s.2", prefix);
+  gboolean ok;
+
+  ok = la_vae_load_residual_block (ld, &middle->block0, p0, dim, dim, error)
+      && la_vae_load_attention_block (ld, &middle->attention1, p1, dim, error)
+      && la_vae_load_residual_block (ld, &middle->block2, p2, dim, dim, error);
+  g_free (p0);
+  g_free (p1);
+  g_free (p2);
+  return ok;
+}
+
+LaTensor *
+la_vae_middle_forward (LaVaeMiddle * middle, LaVaeCache * cache,
+    const LaTensor * x, GError ** error)
+{
+  LaTensor *h, *next;
+
+  h = la_vae_residual_block_forward (&middle->block0, cache, x, error);
+  next = h ? la_vae_attention_block_forward (&middle->attention1, h, error) :
+      NULL;
+  la_tensor_free (h);
+  h = next ? la_vae_residual_block_forward (&middle->block2, cache, next,
+      error) : NULL;
+  la_tensor_free (next);
+  return h;
+}
+
+/* ---- head ---- */
+
+gboolean
+la_vae_load_head (LaVaeLoader * ld, LaVaeHead * head, const gchar * prefix,
+    gint in_dim, gint out_dim, GError ** error)
+{
+  gchar *p0 = g_strdup_printf ("%s.0", prefix);
+  gchar *p2 = g_strdup_printf ("%s.2", prefix);
+  gboolean ok;
+
+  ok = la_vae_load_rms_norm (ld, &head->head0, p0, in_dim, FALSE, error)
+      && la_vae_load_causal_conv (ld, &head->head2, p2, in_dim, out_dim, 3,
+      error);
+  g_free (p0);
+  g_free (p2);
+  return ok;
+}
+
+gboolean
+la_vae_head_forward_into (LaVaeHead * head, LaVaeCache * cache, LaTensor * y,
+    const LaTensor * x, GError ** error)
+{
+  LaTensor *a = norm_silu (&head->head0, x, error);
+  gboolean ok;
+
+  ok = a && la_vae_conv_forward_into (&head->head2, cache, y, a, error);
+  la_tensor_free (a);
+  return ok;
+}

@@ -180,6 +180,47 @@ typedef struct
   LaVaeResample   resample;
 } LaVaeLayer;
 
+/* append to @layers (of LaVaeLayer) a ResidualBlock or a Resample named
+ * "@list.<its index>" ("encoder.downsamples.3"); appended even when it
+ * fails to load */
+gboolean        la_vae_append_residual_block (LaVaeLoader * ld,
+    GArray * layers, const gchar * list, gint in_dim, gint out_dim,
+    GError ** error);
+gboolean        la_vae_append_resample (LaVaeLoader * ld, GArray * layers,
+    const gchar * list, gint dim, LaVaeResampleMode mode, GError ** error);
+
+/* x through layers [0, n); takes x, returns the last output or NULL */
+LaTensor       *la_vae_layers_forward (LaVaeLayer * layers, guint n,
+    LaVaeCache * cache, LaTensor * x, GError ** error);
+
+/* ---- encoder.middle / decoder.middle (nn.Sequential) ---- */
+
+typedef struct
+{
+  LaVaeResidualBlock block0;
+  LaVaeAttentionBlock attention1;
+  LaVaeResidualBlock block2;
+} LaVaeMiddle;
+
+gboolean        la_vae_load_middle (LaVaeLoader * ld, LaVaeMiddle * middle,
+    const gchar * prefix, gint dim, GError ** error);
+LaTensor       *la_vae_middle_forward (LaVaeMiddle * middle,
+    LaVaeCache * cache, const LaTensor * x, GError ** error);
+
+/* ---- encoder.head / decoder.head: RMS_norm, SiLU, CausalConv3d ---- */
+
+typedef struct
+{
+  LaVaeRmsNorm    head0;
+  /* head.1 is nn.SiLU */
+  LaVaeConv       head2;
+} LaVaeHead;
+
+gboolean        la_vae_load_head (LaVaeLoader * ld, LaVaeHead * head,
+    const gchar * prefix, gint in_dim, gint out_dim, GError ** error);
+gboolean        la_vae_head_forward_into (LaVaeHead * head,
+    LaVaeCache * cache, LaTensor * y, const LaTensor * x, GError ** error);
+
 /* ---- Encoder3d (prefix "encoder.") ---- */
 
 typedef struct
@@ -187,12 +228,9 @@ typedef struct
   LaVaeConv       conv1;        /* CausalConv3d (3, dim, 3) */
   LaVaeLayer     *downsamples;
   guint           n_downsamples;
-  LaVaeResidualBlock middle0;
-  LaVaeAttentionBlock middle1;
-  LaVaeResidualBlock middle2;
-  LaVaeRmsNorm    head0;
-  /* head.1 is nn.SiLU */
-  LaVaeConv       head2;        /* CausalConv3d (top dim, 2 z_dim, 3) */
+  LaVaeMiddle     middle;
+  LaVaeHead       head;         /* head.2: CausalConv3d (top dim,
+                                 * 2 z_dim, 3) */
   guint           n_slots;
   gint            t_scale;      /* pictures per latent frame (4) */
 } LaVaeEncoder3d;
@@ -209,14 +247,10 @@ gboolean        la_vae_encoder3d_forward_into (LaVaeEncoder3d * enc,
 typedef struct
 {
   LaVaeConv       conv1;        /* CausalConv3d (z_dim, top dim, 3) */
-  LaVaeResidualBlock middle0;
-  LaVaeAttentionBlock middle1;
-  LaVaeResidualBlock middle2;
+  LaVaeMiddle     middle;
   LaVaeLayer     *upsamples;
   guint           n_upsamples;
-  LaVaeRmsNorm    head0;
-  /* head.1 is nn.SiLU */
-  LaVaeConv       head2;        /* CausalConv3d (dim, 3, 3) */
+  LaVaeHead       head;         /* head.2: CausalConv3d (dim, 3, 3) */
   guint           n_slots;
   gint            t_scale;      /* pictures per latent frame (4) */
 } LaVaeDecoder3d;

@@ -1,0 +1,172 @@
+/* liveavatar: helpers shared by the model and reader test suites
+ * Copyright (C) 2026 liveavatar developers
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+#include "config.h"
+
+#include "test-common.h"
+#include "liveavatar.h"
+
+#include <math.h>
+
+static guint64 rng_state;
+
+void
+la_test_seed (guint64 seed)
+{
+  rng_state = seed;
+}
+
+gdouble
+la_test_rnd (void)
+{
+  guint64 z = (rng_state += 0x9e3779b97f4a7c15ull);
+
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  z ^= z >> 31;
+  return (gdouble) (z >> 11) / (gdouble) (1ull << 52) - 1.0;
+}
+
+gfloat *
+la_test_rnd_array (gsize n, gdouble amp)
+{
+  gfloat *a = g_new (gfloat, n);
+  gsize i;
+
+  for (i = 0; i < n; i++)
+    a[i] = (gfloat) (amp * la_test_rnd ());
+  return a;
+}
+
+gdouble
+la_test_rel_error (const gfloat * a, const gfloat * b, gsize n)
+{
+  gdouble err = 0.0, scale = 0.0;
+  gsize i;
+
+  for (i = 0; i < n; i++) {
+    if (!isfinite (a[i]))
+      return INFINITY;
+    err = MAX (err, fabs ((gdouble) a[i] - b[i]));
+    scale = MAX (scale, fabs ((gdouble) b[i]));
+  }
+  return scale > 0.0 ? err / scale : err;
+}
+
+void
+la_test_assert_close (const gfloat * got, const gdouble * want, gsize n,
+    gdouble tol)
+{
+  gsize i;
+
+  for (i = 0; i < n; i++)
+    if (!(fabs (got[i] - want[i]) <= tol * (1.0 + fabs (want[i]))))
+      g_error ("element %" G_GSIZE_FORMAT ": got %.9g, expected %.9g", i,
+          got[i], want[i]);
+}
+
+LaBackend *
+la_test_cpu (void)
+{
+  GError *error = NULL;
+  LaBackend *be = la_backend_new (LA_BACKEND_CPU, 0, &error);
+
+  g_assert_no_error (error);
+  return be;
+}
+
+LaTensor *
+la_test_tensor_f32 (LaBackend * be, gint n_dims, const gint64 * ne,
+    const gfloat * data)
+{
+  GError *error = NULL;
+  LaTensor *t = la_tensor_new (be, LA_DTYPE_F32, n_dims, ne, &error);
+
+  g_assert_no_error (error);
+  if (data) {
+    g_assert_true (la_tensor_set_f32 (t, data, la_tensor_nelements (t),
+            &error));
+    g_assert_no_error (error);
+  }
+  return t;
+}
+
+gfloat *
+la_test_download (const LaTensor * t)
+{
+  gsize n = (gsize) la_tensor_nelements (t);
+  gfloat *data = g_new (gfloat, n);
+  GError *error = NULL;
+
+  g_assert_true (la_tensor_get_f32 ((LaTensor *) t, data, n, &error));
+  g_assert_no_error (error);
+  return data;
+}
+
+void
+la_test_expect_invalid (gboolean ok, GError ** error)
+{
+  g_assert_false (ok);
+  g_assert_error (*error, LA_ERROR, LA_ERROR_INVALID_ARGUMENT);
+  g_clear_error (error);
+}
+
+/* ---- safetensors writer ---- */
+
+struct _LaTestSafetensors
+{
+  GString *header;              /* the JSON object, without its '}' */
+  GByteArray *body;             /* the data section */
+};
+
+LaTestSafetensors *
+la_test_safetensors_new (void)
+{
+  LaTestSafetensors *st = g_new0 (LaTestSafetensors, 1);
+
+  st->header = g_string_new ("{");
+  st->body = g_byte_array_new ();
+  return st;
+}
+
+void
+la_test_safetensors_add (LaTestSafetensors * st, const gchar * name,
+    const gchar * dtype, gint ndim, const gint64 * shape, gconstpointer data,
+    gsize nbytes)
+{
+  gint d;
+
+  if (st->header->len > 1)
+    g_string_append_c (st->header, ',');
+  g_string_append_printf (st->header, "\"%s\":{\"dtype\":\"%s\",\"shape\":[",
+      name, dtype);
+  for (d = 0; d < ndim; d++)
+    g_string_append_printf (st->header, "%s%" G_GINT64_FORMAT, d ? "," : "",
+        shape[d]);
+  g_string_append_printf (st->header, "],\"data_offsets\":[%u,%"
+      G_GSIZE_FORMAT "]}", st->body->len, st->body->len + nbytes);
+  g_byte_array_append (st->body, data, nbytes);
+}
+
+GBytes *
+la_test_safetensors_finish (LaTestSafetensors * st)
+{
+  GByteArray *file = g_byte_array_new ();
+  guint64 header_len;
+
+  g_string_append_c (st->header, '}');
+  header_len = GUINT64_TO_LE (st->header->len);
+  g_byte_array_append (file, (const guint8 *) &header_len, 8);
+  g_byte_array_append (file, (const guint8 *) st->header->str, st->header->len);
+  g_byte_array_append (file, st->body->data, st->body->len);
+  g_string_free (st->header, TRUE);
+  g_byte_array_unref (st->body);
+  g_free (st);
+  return g_byte_array_free_to_bytes (file);
+}
