@@ -165,10 +165,17 @@ la_buffer_get_backend (LaBuffer * buffer)
   return buffer->backend;
 }
 
+/* [offset, offset + size) does not fit in @total bytes (overflow-safe) */
+static gboolean
+outside (gsize offset, gsize size, gsize total)
+{
+  return offset > total || size > total - offset;
+}
+
 static gboolean
 check_range (LaBuffer * buffer, gsize offset, gsize size, GError ** error)
 {
-  if (offset > buffer->size || size > buffer->size - offset) {
+  if (outside (offset, size, buffer->size)) {
     g_set_error (error, LA_ERROR, LA_ERROR_INVALID_ARGUMENT,
         "%s: bytes [%" G_GSIZE_FORMAT ", +%" G_GSIZE_FORMAT
         ") outside a buffer of %" G_GSIZE_FORMAT,
@@ -379,7 +386,7 @@ static gboolean
 check_tensor_range (LaTensor * tensor, gsize offset, gsize size,
     GError ** error)
 {
-  if (offset > tensor->nbytes || size > tensor->nbytes - offset) {
+  if (outside (offset, size, tensor->nbytes)) {
     g_set_error (error, LA_ERROR, LA_ERROR_INVALID_ARGUMENT,
         "bytes [%" G_GSIZE_FORMAT ", +%" G_GSIZE_FORMAT
         ") outside a tensor of %" G_GSIZE_FORMAT, offset, size, tensor->nbytes);

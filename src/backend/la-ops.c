@@ -151,6 +151,44 @@ check_same_shape (const LaOpDesc * d, const LaTensor * a, const LaTensor * b,
   return TRUE;
 }
 
+/* A float @x and an output @y of the same dtype. */
+static gboolean
+check_float_io (const LaOpDesc * d, const LaTensor * x, const LaTensor * y,
+    GError ** error)
+{
+  return check_float_dtype (d, x, error)
+      && check_dtype (d, y, x->dtype, "y", error);
+}
+
+/* Elementwise: @y also has @x's shape. */
+static gboolean
+check_elementwise (const LaOpDesc * d, const LaTensor * x,
+    const LaTensor * y, GError ** error)
+{
+  return check_float_io (d, x, y, error)
+      && check_same_shape (d, y, x, "y vs x", error);
+}
+
+static gboolean
+check_vector (const LaOpDesc * d, const LaTensor * t, gint64 n,
+    const gchar * what, GError ** error)
+{
+  if (t->n_dims != 1 || t->ne[0] != n)
+    return invalid (error, d->op, "%s must be [%" G_GINT64_FORMAT "]", what, n);
+  return TRUE;
+}
+
+static gboolean
+check_padding (const LaOpDesc * d, const gint * pad, gint n, GError ** error)
+{
+  gint i;
+
+  for (i = 0; i < n; i++)
+    if (pad[i] < 0 || pad[i] >= 1 << 16)
+      return invalid (error, d->op, "padding must be in [0, 65536)");
+  return TRUE;
+}
+
 /* [C] or [G, C] per-row parameters for @x: sets rows_per_group. */
 static gboolean
 check_grouped (LaOpDesc * d, const LaTensor * x, const LaTensor * p,
@@ -211,11 +249,9 @@ la_linear (LaBackend * backend, LaTensor * y, const LaTensor * x,
       la_tensor_nrows (x) || y->n_dims != x->n_dims)
     return invalid (error, d.op, "y must be x's shape with last dimension %"
         G_GINT64_FORMAT, w->ne[0]);
-  if (bias && (!check_dtype (&d, bias, y->dtype, "bias", error)))
+  if (bias && (!check_dtype (&d, bias, y->dtype, "bias", error)
+          || !check_vector (&d, bias, w->ne[0], "bias", error)))
     return FALSE;
-  if (bias && (bias->n_dims != 1 || bias->ne[0] != w->ne[0]))
-    return invalid (error, d.op, "bias must be [%" G_GINT64_FORMAT "]",
-        w->ne[0]);
   return dispatch (backend, &d, x->dtype, error);
 }
 
@@ -228,14 +264,11 @@ la_rms_norm (LaBackend * backend, LaTensor * y, const LaTensor * x,
   if (!x || !w)
     return invalid (error, d.op, "x and w are required");
   if (!check_common (backend, &d, TRUE, error)
-      || !check_float_dtype (&d, x, error)
-      || !check_dtype (&d, y, x->dtype, "y", error)
+      || !check_float_io (&d, x, y, error)
       || !check_dtype (&d, w, x->dtype, "w", error)
-      || !check_same_shape (&d, y, x, "y vs x", error))
+      || !check_same_shape (&d, y, x, "y vs x", error)
+      || !check_vector (&d, w, la_tensor_ncols (x), "w", error))
     return FALSE;
-  if (w->n_dims != 1 || w->ne[0] != la_tensor_ncols (x))
-    return invalid (error, d.op, "w must be [%" G_GINT64_FORMAT "]",
-        la_tensor_ncols (x));
   if (!(eps >= 0.0f))
     return invalid (error, d.op, "eps must be >= 0");
   return dispatch (backend, &d, x->dtype, error);
@@ -253,9 +286,7 @@ la_layer_norm_modulate (LaBackend * backend, LaTensor * y,
   if ((scale == NULL) != (shift == NULL))
     return invalid (error, d.op, "scale and shift go together");
   if (!check_common (backend, &d, TRUE, error)
-      || !check_float_dtype (&d, x, error)
-      || !check_dtype (&d, y, x->dtype, "y", error)
-      || !check_same_shape (&d, y, x, "y vs x", error))
+      || !check_elementwise (&d, x, y, error))
     return FALSE;
   if (scale) {
     if (!check_dtype (&d, scale, x->dtype, "scale", error)
@@ -269,20 +300,26 @@ la_layer_norm_modulate (LaBackend * backend, LaTensor * y,
   return dispatch (backend, &d, x->dtype, error);
 }
 
-gboolean
-la_gelu_tanh (LaBackend * backend, LaTensor * y, const LaTensor * x,
+/* y = f (x), elementwise, in place allowed */
+static gboolean
+unary (LaBackend * backend, LaOp op, LaTensor * y, const LaTensor * x,
     GError ** error)
 {
-  LaOpDesc d = { LA_OP_GELU_TANH, y, {x} };
+  LaOpDesc d = { op, y, {x} };
 
   if (!x)
     return invalid (error, d.op, "x is required");
   if (!check_common (backend, &d, TRUE, error)
-      || !check_float_dtype (&d, x, error)
-      || !check_dtype (&d, y, x->dtype, "y", error)
-      || !check_same_shape (&d, y, x, "y vs x", error))
+      || !check_elementwise (&d, x, y, error))
     return FALSE;
   return dispatch (backend, &d, x->dtype, error);
+}
+
+gboolean
+la_gelu_tanh (LaBackend * backend, LaTensor * y, const LaTensor * x,
+    GError ** error)
+{
+  return unary (backend, LA_OP_GELU_TANH, y, x, error);
 }
 
 gboolean
@@ -295,8 +332,7 @@ la_rope_3d (LaBackend * backend, LaTensor * y, const LaTensor * x,
   if (!x || !pos)
     return invalid (error, d.op, "x and pos are required");
   if (!check_common (backend, &d, TRUE, error)
-      || !check_float_dtype (&d, x, error)
-      || !check_dtype (&d, y, x->dtype, "y", error)
+      || !check_float_io (&d, x, y, error)
       || !check_dtype (&d, pos, LA_DTYPE_I32, "pos", error)
       || !check_same_shape (&d, y, x, "y vs x", error))
     return FALSE;
@@ -314,33 +350,54 @@ la_rope_3d (LaBackend * backend, LaTensor * y, const LaTensor * x,
   return dispatch (backend, &d, x->dtype, error);
 }
 
+/* q, k, v (d->src[0..2]), o (d->dst) and the optional bias (d->src[3]) of
+ * both attention ops; sets d->param to the softmax scale, 1/sqrt(D) when
+ * @scale <= 0. */
+static gboolean
+check_attention (LaBackend * backend, LaOpDesc * d, gfloat scale,
+    GError ** error)
+{
+  const LaTensor *q = d->src[0], *k = d->src[1], *v = d->src[2];
+  const LaTensor *bias = d->src[3];
+  gint n;
+
+  if (!check_common (backend, d, FALSE, error)
+      || !check_float_dtype (d, q, error)
+      || !check_dtype (d, k, q->dtype, "k", error)
+      || !check_dtype (d, v, q->dtype, "v", error)
+      || !check_dtype (d, d->dst, q->dtype, "o", error)
+      || (bias && !check_dtype (d, bias, q->dtype, "bias", error))
+      || !check_same_shape (d, d->dst, q, "o vs q", error)
+      || !check_same_shape (d, v, k, "v vs k", error))
+    return FALSE;
+  n = q->n_dims;
+  if ((n != 3 && n != 4) || k->n_dims != n)
+    return invalid (error, d->op, "q, k, v must be [L, H, D] or [B, L, H, D]");
+  if (k->ne[n - 1] != q->ne[n - 1] || k->ne[n - 2] != q->ne[n - 2]
+      || (n == 4 && k->ne[0] != q->ne[0]))
+    return invalid (error, d->op, "k's batch, heads and head dim must be q's");
+  if (bias && (bias->n_dims != 3 || bias->ne[0] != q->ne[n - 2]
+          || bias->ne[1] != q->ne[n - 3] || bias->ne[2] != k->ne[n - 3]))
+    return invalid (error, d->op, "bias must be [%" G_GINT64_FORMAT ", %"
+        G_GINT64_FORMAT ", %" G_GINT64_FORMAT "] (heads, Lq, Lk)",
+        q->ne[n - 2], q->ne[n - 3], k->ne[n - 3]);
+  if (!isfinite (scale))
+    return invalid (error, d->op, "scale is not finite");
+  d->param = scale > 0.0f ? scale : (gfloat) (1.0 / sqrt ((gdouble)
+          q->ne[n - 1]));
+  return TRUE;
+}
+
 gboolean
 la_attention (LaBackend * backend, LaTensor * o, const LaTensor * q,
     const LaTensor * k, const LaTensor * v, gfloat scale, GError ** error)
 {
   LaOpDesc d = { LA_OP_ATTENTION, o, {q, k, v} };
-  gint n;
 
   if (!q || !k || !v)
     return invalid (error, d.op, "q, k and v are required");
-  if (!check_common (backend, &d, FALSE, error)
-      || !check_float_dtype (&d, q, error)
-      || !check_dtype (&d, k, q->dtype, "k", error)
-      || !check_dtype (&d, v, q->dtype, "v", error)
-      || !check_dtype (&d, o, q->dtype, "o", error)
-      || !check_same_shape (&d, o, q, "o vs q", error)
-      || !check_same_shape (&d, v, k, "v vs k", error))
+  if (!check_attention (backend, &d, scale, error))
     return FALSE;
-  n = q->n_dims;
-  if ((n != 3 && n != 4) || k->n_dims != n)
-    return invalid (error, d.op, "q, k, v must be [L, H, D] or [B, L, H, D]");
-  if (k->ne[n - 1] != q->ne[n - 1] || k->ne[n - 2] != q->ne[n - 2]
-      || (n == 4 && k->ne[0] != q->ne[0]))
-    return invalid (error, d.op, "k's batch, heads and head dim must be q's");
-  if (!isfinite (scale))
-    return invalid (error, d.op, "scale is not finite");
-  d.param = scale > 0.0f ? scale : (gfloat) (1.0 / sqrt ((gdouble)
-          q->ne[n - 1]));
   return dispatch (backend, &d, q->dtype, error);
 }
 
@@ -388,8 +445,7 @@ la_gated_residual (LaBackend * backend, LaTensor * y, const LaTensor * x,
   if (!x || !gate || !r)
     return invalid (error, d.op, "x, gate and r are required");
   if (!check_common (backend, &d, TRUE, error)
-      || !check_float_dtype (&d, x, error)
-      || !check_dtype (&d, y, x->dtype, "y", error)
+      || !check_float_io (&d, x, y, error)
       || !check_dtype (&d, gate, x->dtype, "gate", error)
       || !check_dtype (&d, r, x->dtype, "r", error)
       || !check_same_shape (&d, y, x, "y vs x", error)
@@ -408,8 +464,7 @@ la_euler_step (LaBackend * backend, LaTensor * y, const LaTensor * x,
   if (!x || !v)
     return invalid (error, d.op, "x and v are required");
   if (!check_common (backend, &d, TRUE, error)
-      || !check_float_dtype (&d, x, error)
-      || !check_dtype (&d, y, x->dtype, "y", error)
+      || !check_float_io (&d, x, y, error)
       || !check_dtype (&d, v, x->dtype, "v", error)
       || !check_same_shape (&d, y, x, "y vs x", error)
       || !check_same_shape (&d, v, x, "v vs x", error))
@@ -466,8 +521,7 @@ la_conv3d (LaBackend * backend, LaTensor * y, const LaTensor * x,
   if (!x || !w || !params)
     return invalid (error, d.op, "x, w and params are required");
   if (!check_common (backend, &d, FALSE, error)
-      || !check_float_dtype (&d, x, error)
-      || !check_dtype (&d, y, x->dtype, "y", error)
+      || !check_float_io (&d, x, y, error)
       || !check_dtype (&d, w, x->dtype, "w", error))
     return FALSE;
   if (past && !check_dtype (&d, past, x->dtype, "past", error))
@@ -480,9 +534,8 @@ la_conv3d (LaBackend * backend, LaTensor * y, const LaTensor * x,
   for (i = 0; i < 3; i++)
     if (k[i] < 1 || st[i] < 1)
       return invalid (error, d.op, "kernel and stride must be >= 1");
-  for (i = 0; i < 4; i++)
-    if (pad[i] < 0 || pad[i] >= 1 << 16)
-      return invalid (error, d.op, "padding must be in [0, 65536)");
+  if (!check_padding (&d, pad, 4, error))
+    return FALSE;
   if (x->n_dims != 4 || y->n_dims != 4 || w->n_dims != 4)
     return invalid (error, d.op, "x, y and w must have 4 dimensions "
         "([T, C, H, W] and [Cout, Cin, kt, kh * kw])");
@@ -493,8 +546,8 @@ la_conv3d (LaBackend * backend, LaTensor * y, const LaTensor * x,
     return invalid (error, d.op, "w must be [%" G_GINT64_FORMAT ", %"
         G_GINT64_FORMAT ", %d, %d] for a %dx%dx%d kernel", cout, cin, k[0],
         k[1] * k[2], k[0], k[1], k[2]);
-  if (bias && (bias->n_dims != 1 || bias->ne[0] != cout))
-    return invalid (error, d.op, "bias must be [%" G_GINT64_FORMAT "]", cout);
+  if (bias && !check_vector (&d, bias, cout, "bias", error))
+    return FALSE;
   frames = x->ne[0];
   if (past) {
     if (past->n_dims != 4 || past->ne[1] != cin || past->ne[2] != x->ne[2]
@@ -527,20 +580,15 @@ check_channel_param (const LaOpDesc * d, const LaTensor * x,
 {
   gint64 c = x->ne[x->n_dims - 3];
 
-  if (!check_dtype (d, p, x->dtype, what, error))
-    return FALSE;
-  if (p->n_dims != 1 || p->ne[0] != c)
-    return invalid (error, d->op, "%s must be [%" G_GINT64_FORMAT "]", what, c);
-  return TRUE;
+  return check_dtype (d, p, x->dtype, what, error)
+      && check_vector (d, p, c, what, error);
 }
 
 static gboolean
 check_channel_input (const LaOpDesc * d, const LaTensor * x,
     const LaTensor * y, GError ** error)
 {
-  if (!check_float_dtype (d, x, error)
-      || !check_dtype (d, y, x->dtype, "y", error)
-      || !check_same_shape (d, y, x, "y vs x", error))
+  if (!check_elementwise (d, x, y, error))
     return FALSE;
   if (x->n_dims != 3 && x->n_dims != 4)
     return invalid (error, d->op, "x must be [C, H, W] or [T, C, H, W]");
@@ -582,16 +630,7 @@ la_channel_affine (LaBackend * backend, LaTensor * y, const LaTensor * x,
 gboolean
 la_silu (LaBackend * backend, LaTensor * y, const LaTensor * x, GError ** error)
 {
-  LaOpDesc d = { LA_OP_SILU, y, {x} };
-
-  if (!x)
-    return invalid (error, d.op, "x is required");
-  if (!check_common (backend, &d, TRUE, error)
-      || !check_float_dtype (&d, x, error)
-      || !check_dtype (&d, y, x->dtype, "y", error)
-      || !check_same_shape (&d, y, x, "y vs x", error))
-    return FALSE;
-  return dispatch (backend, &d, x->dtype, error);
+  return unary (backend, LA_OP_SILU, y, x, error);
 }
 
 gboolean
@@ -604,8 +643,7 @@ la_upsample_nearest_2x (LaBackend * backend, LaTensor * y,
   if (!x)
     return invalid (error, d.op, "x is required");
   if (!check_common (backend, &d, FALSE, error)
-      || !check_float_dtype (&d, x, error)
-      || !check_dtype (&d, y, x->dtype, "y", error))
+      || !check_float_io (&d, x, y, error))
     return FALSE;
   n = x->n_dims;
   if (n < 2 || y->n_dims != n)
@@ -629,8 +667,7 @@ la_transpose (LaBackend * backend, LaTensor * y, const LaTensor * x,
   if (!x)
     return invalid (error, d.op, "x is required");
   if (!check_common (backend, &d, FALSE, error)
-      || !check_float_dtype (&d, x, error)
-      || !check_dtype (&d, y, x->dtype, "y", error))
+      || !check_float_io (&d, x, y, error))
     return FALSE;
   if (x->n_dims != 4 || y->n_dims != 4)
     return invalid (error, d.op, "x and y must have 4 dimensions");
@@ -651,9 +688,7 @@ la_clamp (LaBackend * backend, LaTensor * y, const LaTensor * x, gfloat lo,
   if (!x)
     return invalid (error, d.op, "x is required");
   if (!check_common (backend, &d, TRUE, error)
-      || !check_float_dtype (&d, x, error)
-      || !check_dtype (&d, y, x->dtype, "y", error)
-      || !check_same_shape (&d, y, x, "y vs x", error))
+      || !check_elementwise (&d, x, y, error))
     return FALSE;
   if (!(lo <= hi))
     return invalid (error, d.op, "lo must be <= hi (and neither NaN)");
@@ -674,17 +709,15 @@ la_conv1d (LaBackend * backend, LaTensor * y, const LaTensor * x,
   if (!x || !w || !params)
     return invalid (error, d.op, "x, w and params are required");
   if (!check_common (backend, &d, FALSE, error)
-      || !check_float_dtype (&d, x, error)
-      || !check_dtype (&d, y, x->dtype, "y", error)
+      || !check_float_io (&d, x, y, error)
       || !check_dtype (&d, w, x->dtype, "w", error))
     return FALSE;
   if (bias && !check_dtype (&d, bias, x->dtype, "bias", error))
     return FALSE;
   if (params->stride < 1 || params->groups < 1)
     return invalid (error, d.op, "stride and groups must be >= 1");
-  if (params->pad[0] < 0 || params->pad[1] < 0 || params->pad[0] >= 1 << 16
-      || params->pad[1] >= 1 << 16)
-    return invalid (error, d.op, "padding must be in [0, 65536)");
+  if (!check_padding (&d, params->pad, 2, error))
+    return FALSE;
   if (x->n_dims != 2 || y->n_dims != 2 || w->n_dims != 3)
     return invalid (error, d.op, "x and y must be [L, C], w [Cout, Cin / G, "
         "K]");
@@ -700,8 +733,8 @@ la_conv1d (LaBackend * backend, LaTensor * y, const LaTensor * x,
     return invalid (error, d.op, "w must be [%" G_GINT64_FORMAT ", %"
         G_GINT64_FORMAT ", K] for %" G_GINT64_FORMAT " input channels in %"
         G_GINT64_FORMAT " groups", cout, cin / groups, cin, groups);
-  if (bias && (bias->n_dims != 1 || bias->ne[0] != cout))
-    return invalid (error, d.op, "bias must be [%" G_GINT64_FORMAT "]", cout);
+  if (bias && !check_vector (&d, bias, cout, "bias", error))
+    return FALSE;
   lo = conv_out_size (x->ne[0], params->pad[0] + params->pad[1], kernel,
       params->stride);
   if (lo == 0)
@@ -719,16 +752,7 @@ gboolean
 la_gelu_erf (LaBackend * backend, LaTensor * y, const LaTensor * x,
     GError ** error)
 {
-  LaOpDesc d = { LA_OP_GELU_ERF, y, {x} };
-
-  if (!x)
-    return invalid (error, d.op, "x is required");
-  if (!check_common (backend, &d, TRUE, error)
-      || !check_float_dtype (&d, x, error)
-      || !check_dtype (&d, y, x->dtype, "y", error)
-      || !check_same_shape (&d, y, x, "y vs x", error))
-    return FALSE;
-  return dispatch (backend, &d, x->dtype, error);
+  return unary (backend, LA_OP_GELU_ERF, y, x, error);
 }
 
 /* ---- text encoder ops ---- */
@@ -739,34 +763,11 @@ la_attention_bias (LaBackend * backend, LaTensor * o, const LaTensor * q,
     gfloat scale, GError ** error)
 {
   LaOpDesc d = { LA_OP_ATTENTION_BIAS, o, {q, k, v, bias} };
-  gint n;
 
   if (!q || !k || !v || !bias)
     return invalid (error, d.op, "q, k, v and bias are required");
-  if (!check_common (backend, &d, FALSE, error)
-      || !check_float_dtype (&d, q, error)
-      || !check_dtype (&d, k, q->dtype, "k", error)
-      || !check_dtype (&d, v, q->dtype, "v", error)
-      || !check_dtype (&d, o, q->dtype, "o", error)
-      || !check_dtype (&d, bias, q->dtype, "bias", error)
-      || !check_same_shape (&d, o, q, "o vs q", error)
-      || !check_same_shape (&d, v, k, "v vs k", error))
+  if (!check_attention (backend, &d, scale, error))
     return FALSE;
-  n = q->n_dims;
-  if ((n != 3 && n != 4) || k->n_dims != n)
-    return invalid (error, d.op, "q, k, v must be [L, H, D] or [B, L, H, D]");
-  if (k->ne[n - 1] != q->ne[n - 1] || k->ne[n - 2] != q->ne[n - 2]
-      || (n == 4 && k->ne[0] != q->ne[0]))
-    return invalid (error, d.op, "k's batch, heads and head dim must be q's");
-  if (bias->n_dims != 3 || bias->ne[0] != q->ne[n - 2]
-      || bias->ne[1] != q->ne[n - 3] || bias->ne[2] != k->ne[n - 3])
-    return invalid (error, d.op, "bias must be [%" G_GINT64_FORMAT ", %"
-        G_GINT64_FORMAT ", %" G_GINT64_FORMAT "] (heads, Lq, Lk)",
-        q->ne[n - 2], q->ne[n - 3], k->ne[n - 3]);
-  if (!isfinite (scale))
-    return invalid (error, d.op, "scale is not finite");
-  d.param = scale > 0.0f ? scale : (gfloat) (1.0 / sqrt ((gdouble)
-          q->ne[n - 1]));
   return dispatch (backend, &d, q->dtype, error);
 }
 

@@ -21,6 +21,7 @@
 #include "config.h"
 
 #include "la-backend.h"
+#include "test-common.h"
 
 #include <math.h>
 #include <string.h>
@@ -31,20 +32,6 @@ static LaBackend *be;
 
 /* ---- helpers ---- */
 
-static guint64 rng_state;
-
-static gdouble
-rnd (void)
-{
-  /* splitmix64 -> [-1, 1) */
-  guint64 z = (rng_state += 0x9e3779b97f4a7c15ull);
-
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  z ^= z >> 31;
-  return (gdouble) (z >> 11) / (gdouble) (1ull << 52) - 1.0;
-}
-
 static gfloat *
 rnd_array (gsize n, gdouble amp, gdouble offset)
 {
@@ -52,35 +39,8 @@ rnd_array (gsize n, gdouble amp, gdouble offset)
   gsize i;
 
   for (i = 0; i < n; i++)
-    a[i] = (gfloat) (offset + amp * rnd ());
+    a[i] = (gfloat) (offset + amp * la_test_rnd ());
   return a;
-}
-
-static LaTensor *
-tensor (gint n_dims, const gint64 * ne, const gfloat * data)
-{
-  GError *error = NULL;
-  LaTensor *t = la_tensor_new (be, LA_DTYPE_F32, n_dims, ne, &error);
-
-  g_assert_no_error (error);
-  if (data) {
-    g_assert_true (la_tensor_set_f32 (t, data,
-            (gsize) la_tensor_nelements (t), &error));
-    g_assert_no_error (error);
-  }
-  return t;
-}
-
-static gfloat *
-fetch (LaTensor * t)
-{
-  GError *error = NULL;
-  gsize n = (gsize) la_tensor_nelements (t);
-  gfloat *out = g_new (gfloat, n);
-
-  g_assert_true (la_tensor_get_f32 (t, out, n, &error));
-  g_assert_no_error (error);
-  return out;
 }
 
 static void
@@ -89,6 +49,7 @@ assert_close (const gchar * what, const gfloat * got, const gdouble * want,
 {
   gsize i;
 
+  /* la_test_assert_close (), but naming the check that failed */
   for (i = 0; i < n; i++) {
     gdouble err = fabs ((gdouble) got[i] - want[i]);
 
@@ -111,13 +72,15 @@ check_linear (gint64 outer, gint64 rows, gint64 in, gint64 out,
   gfloat *x = rnd_array (m * in, 1.0, 0.0), *w = rnd_array (out * in, 1.0,
       0.0), *b = rnd_array (out, 1.0, 0.0), *got;
   gdouble *want = g_new (gdouble, m * out);
-  LaTensor *tx = tensor (3, x_ne, x), *tw = tensor (2, w_ne, w);
-  LaTensor *tb = tensor (1, &out, b), *ty = tensor (3, y_ne, NULL);
+  LaTensor *tx = la_test_tensor_f32 (be, 3, x_ne, x);
+  LaTensor *tw = la_test_tensor_f32 (be, 2, w_ne, w);
+  LaTensor *tb = la_test_tensor_f32 (be, 1, &out, b);
+  LaTensor *ty = la_test_tensor_f32 (be, 3, y_ne, NULL);
   gint64 i, o, k;
 
   g_assert_true (la_linear (be, ty, tx, tw, with_bias ? tb : NULL, &error));
   g_assert_no_error (error);
-  got = fetch (ty);
+  got = la_test_download (ty);
   for (i = 0; i < m; i++)
     for (o = 0; o < out; o++) {
       gdouble s = with_bias ? b[o] : 0.0;
@@ -142,7 +105,7 @@ check_linear (gint64 outer, gint64 rows, gint64 in, gint64 out,
 static void
 test_linear (void)
 {
-  rng_state = 1;
+  la_test_seed (1);
   check_linear (1, 5, 37, 11, TRUE);
   check_linear (1, 5, 37, 11, FALSE);
   check_linear (2, 3, 64, 1, TRUE);
@@ -159,12 +122,14 @@ test_linear_by_hand (void)
     30
   }, *got;
   gfloat want[] = { 11, 22, 33, 13, 24, 37 };
-  LaTensor *tx = tensor (2, x_ne, x), *tw = tensor (2, w_ne, w);
-  LaTensor *tb = tensor (1, &b_n, b), *ty = tensor (2, y_ne, NULL);
+  LaTensor *tx = la_test_tensor_f32 (be, 2, x_ne, x);
+  LaTensor *tw = la_test_tensor_f32 (be, 2, w_ne, w);
+  LaTensor *tb = la_test_tensor_f32 (be, 1, &b_n, b);
+  LaTensor *ty = la_test_tensor_f32 (be, 2, y_ne, NULL);
   gint i;
 
   g_assert_true (la_linear (be, ty, tx, tw, tb, &error));
-  got = fetch (ty);
+  got = la_test_download (ty);
   for (i = 0; i < 6; i++)
     g_assert_cmpfloat (got[i], ==, want[i]);
   g_free (got);
@@ -188,18 +153,18 @@ test_rms_norm (void)
   LaTensor *tx, *tw, *ty;
   gint64 r, c;
 
-  rng_state = 2;
+  la_test_seed (2);
   x = rnd_array (rows * cols, 2.0, 0.0);
   w = rnd_array (cols, 0.5, 1.0);
   for (c = 0; c < cols; c++)
     x[3 * cols + c] = 0.0f;     /* an all-zero row: eps keeps it finite */
-  tx = tensor (2, ne, x);
-  tw = tensor (1, &ne[1], w);
-  ty = tensor (2, ne, NULL);
+  tx = la_test_tensor_f32 (be, 2, ne, x);
+  tw = la_test_tensor_f32 (be, 1, &ne[1], w);
+  ty = la_test_tensor_f32 (be, 2, ne, NULL);
 
   g_assert_true (la_rms_norm (be, ty, tx, tw, eps, &error));
   g_assert_no_error (error);
-  got = fetch (ty);
+  got = la_test_download (ty);
   for (r = 0; r < rows; r++) {
     gdouble ms = 0.0;
 
@@ -215,7 +180,7 @@ test_rms_norm (void)
 
   /* in place gives the same bits */
   g_assert_true (la_rms_norm (be, tx, tx, tw, eps, &error));
-  got2 = fetch (tx);
+  got2 = la_test_download (tx);
   g_assert_cmpmem (got, rows * cols * 4, got2, rows * cols * 4);
 
   g_free (got);
@@ -240,14 +205,16 @@ check_layer_norm (gint64 rows, gint64 cols, gint64 groups, gboolean modulate)
   gfloat *scale = rnd_array (groups * cols, 0.5, 0.0);
   gfloat *shift = rnd_array (groups * cols, 0.5, 0.0), *got;
   gdouble *want = g_new (gdouble, rows * cols);
-  LaTensor *tx = tensor (2, ne, x), *ty = tensor (2, ne, NULL);
-  LaTensor *tscale = tensor (2, p_ne, scale), *tshift = tensor (2, p_ne, shift);
+  LaTensor *tx = la_test_tensor_f32 (be, 2, ne, x);
+  LaTensor *ty = la_test_tensor_f32 (be, 2, ne, NULL);
+  LaTensor *tscale = la_test_tensor_f32 (be, 2, p_ne, scale);
+  LaTensor *tshift = la_test_tensor_f32 (be, 2, p_ne, shift);
   gint64 r, c;
 
   g_assert_true (la_layer_norm_modulate (be, ty, tx,
           modulate ? tscale : NULL, modulate ? tshift : NULL, eps, &error));
   g_assert_no_error (error);
-  got = fetch (ty);
+  got = la_test_download (ty);
   for (r = 0; r < rows; r++) {
     gdouble mean = 0.0, var = 0.0;
     gint64 g = r / (rows / groups);
@@ -281,7 +248,7 @@ check_layer_norm (gint64 rows, gint64 cols, gint64 groups, gboolean modulate)
 static void
 test_layer_norm_modulate (void)
 {
-  rng_state = 3;
+  la_test_seed (3);
   check_layer_norm (12, 40, 3, TRUE);   /* per-frame: 3 frames of 4 rows */
   check_layer_norm (5, 17, 1, TRUE);
   check_layer_norm (5, 64, 1, FALSE);
@@ -300,14 +267,14 @@ test_gelu_tanh (void)
   LaTensor *tx, *ty;
   gint64 i;
 
-  rng_state = 4;
+  la_test_seed (4);
   x = rnd_array (n, 6.0, 0.0);
   x[0] = 0.0f;
-  tx = tensor (1, &n, x);
-  ty = tensor (1, &n, NULL);
+  tx = la_test_tensor_f32 (be, 1, &n, x);
+  ty = la_test_tensor_f32 (be, 1, &n, NULL);
   g_assert_true (la_gelu_tanh (be, ty, tx, &error));
   g_assert_no_error (error);
-  got = fetch (ty);
+  got = la_test_download (ty);
   for (i = 0; i < n; i++) {
     gdouble v = x[i];
 
@@ -359,17 +326,17 @@ check_rope (gint64 batch, gint64 seq, gint64 heads, gint64 d)
   LaTensor *tx, *ty, *tpos;
 
   for (l = 0; l < seq * 3; l++) {
-    pos[l] = (gint32) floor (rnd () * 30.0);    /* negative ones included */
+    pos[l] = (gint32) floor (la_test_rnd () * 30.0);    /* negative ones included */
     pos_f[l] = (gfloat) pos[l];
   }
-  tx = tensor (4, ne, x);
-  ty = tensor (4, ne, NULL);
+  tx = la_test_tensor_f32 (be, 4, ne, x);
+  ty = la_test_tensor_f32 (be, 4, ne, NULL);
   tpos = la_tensor_new (be, LA_DTYPE_I32, 2, pos_ne, &error);
   g_assert_true (la_tensor_set_f32 (tpos, pos_f, seq * 3, &error));
 
   g_assert_true (la_rope_3d (be, ty, tx, tpos, (gfloat) theta, &error));
   g_assert_no_error (error);
-  got = fetch (ty);
+  got = la_test_download (ty);
   for (b = 0; b < batch; b++)
     for (l = 0; l < seq; l++) {
       wan_angles (d, theta, pos + 3 * l, angle);
@@ -386,7 +353,7 @@ check_rope (gint64 batch, gint64 seq, gint64 heads, gint64 d)
   assert_close ("rope_3d", got, want, n);
 
   g_assert_true (la_rope_3d (be, tx, tx, tpos, (gfloat) theta, &error));
-  got2 = fetch (tx);
+  got2 = la_test_download (tx);
   g_assert_cmpmem (got, n * 4, got2, n * 4);
 
   g_free (got);
@@ -404,7 +371,7 @@ check_rope (gint64 batch, gint64 seq, gint64 heads, gint64 d)
 static void
 test_rope_3d (void)
 {
-  rng_state = 5;
+  la_test_seed (5);
   check_rope (1, 6, 2, 128);
   check_rope (2, 3, 3, 12);
   check_rope (1, 2, 1, 6);
@@ -443,12 +410,12 @@ test_rope_3d_split_by_hand (void)
 
   for (i = 0; i < G_N_ELEMENTS (x); i++)
     x[i] = (i % 2 == 0) ? 1.0f : 0.0f;
-  tx = tensor (3, ne, x);
-  ty = tensor (3, ne, NULL);
+  tx = la_test_tensor_f32 (be, 3, ne, x);
+  ty = la_test_tensor_f32 (be, 3, ne, NULL);
   tpos = la_tensor_new (be, LA_DTYPE_I32, 2, pos_ne, NULL);
   la_tensor_set_f32 (tpos, pos, 12, NULL);
   g_assert_true (la_rope_3d (be, ty, tx, tpos, 10000.0f, &error));
-  got = fetch (ty);
+  got = la_test_download (ty);
   for (i = 0; i < G_N_ELEMENTS (checks); i++) {
     gint at = checks[i].token * 128 + 2 * checks[i].pair;
 
@@ -475,12 +442,14 @@ check_attention (gint64 batch, gint64 lq, gint64 lk, gint64 heads, gint64 d,
   gfloat *q = rnd_array (nq, amp, 0.0), *k = rnd_array (nk, amp, 0.0);
   gfloat *v = rnd_array (nk, 1.0, 0.0), *got;
   gdouble *want = g_new0 (gdouble, nq), *p = g_new (gdouble, lk);
-  LaTensor *tq = tensor (4, q_ne, q), *tk = tensor (4, k_ne, k);
-  LaTensor *tv = tensor (4, k_ne, v), *to = tensor (4, q_ne, NULL);
+  LaTensor *tq = la_test_tensor_f32 (be, 4, q_ne, q);
+  LaTensor *tk = la_test_tensor_f32 (be, 4, k_ne, k);
+  LaTensor *tv = la_test_tensor_f32 (be, 4, k_ne, v);
+  LaTensor *to = la_test_tensor_f32 (be, 4, q_ne, NULL);
 
   g_assert_true (la_attention (be, to, tq, tk, tv, scale_arg, &error));
   g_assert_no_error (error);
-  got = fetch (to);
+  got = la_test_download (to);
   for (b = 0; b < batch; b++)
     for (h = 0; h < heads; h++)
       for (i = 0; i < lq; i++) {
@@ -520,7 +489,7 @@ check_attention (gint64 batch, gint64 lq, gint64 lk, gint64 heads, gint64 d,
 static void
 test_attention (void)
 {
-  rng_state = 6;
+  la_test_seed (6);
   check_attention (1, 5, 9, 3, 16, 0.0f, 1.0);
   check_attention (2, 4, 3, 2, 8, 0.0f, 2.0);
   check_attention (1, 3, 7, 1, 12, 0.5f, 3.0);  /* explicit scale, peaky */
@@ -540,47 +509,47 @@ test_elementwise (void)
   LaTensor *ta, *tb, *trow, *tgate, *ty;
   gint64 i;
 
-  rng_state = 7;
+  la_test_seed (7);
   a = rnd_array (n, 1.0, 0.0);
   b = rnd_array (n, 1.0, 0.0);
   row_b = rnd_array (cols, 1.0, 0.0);
   gate = rnd_array (3 * cols, 1.0, 0.0);
-  ta = tensor (2, ne, a);
-  tb = tensor (2, ne, b);
-  trow = tensor (1, &ne[1], row_b);
-  tgate = tensor (2, g_ne, gate);
-  ty = tensor (2, ne, NULL);
+  ta = la_test_tensor_f32 (be, 2, ne, a);
+  tb = la_test_tensor_f32 (be, 2, ne, b);
+  trow = la_test_tensor_f32 (be, 1, &ne[1], row_b);
+  tgate = la_test_tensor_f32 (be, 2, g_ne, gate);
+  ty = la_test_tensor_f32 (be, 2, ne, NULL);
 
   g_assert_true (la_add (be, ty, ta, tb, &error));
-  gotv = fetch (ty);
+  gotv = la_test_download (ty);
   for (i = 0; i < n; i++)
     want[i] = (gdouble) a[i] + b[i];
   assert_close ("add", gotv, want, n);
   g_free (gotv);
 
   g_assert_true (la_mul (be, ty, ta, trow, &error));
-  gotv = fetch (ty);
+  gotv = la_test_download (ty);
   for (i = 0; i < n; i++)
     want[i] = (gdouble) a[i] * row_b[i % cols];
   assert_close ("mul (row broadcast)", gotv, want, n);
   g_free (gotv);
 
   g_assert_true (la_gated_residual (be, ty, ta, tgate, tb, &error));
-  gotv = fetch (ty);
+  gotv = la_test_download (ty);
   for (i = 0; i < n; i++)
     want[i] = a[i] + (gdouble) gate[(i / cols / 2) * cols + i % cols] * b[i];
   assert_close ("gated_residual (3 groups)", gotv, want, n);
   g_free (gotv);
 
   g_assert_true (la_gated_residual (be, ty, ta, trow, tb, &error));
-  gotv = fetch (ty);
+  gotv = la_test_download (ty);
   for (i = 0; i < n; i++)
     want[i] = a[i] + (gdouble) row_b[i % cols] * b[i];
   assert_close ("gated_residual (one gate)", gotv, want, n);
   g_free (gotv);
 
   g_assert_true (la_euler_step (be, ty, ta, tb, -0.25f, &error));
-  gotv = fetch (ty);
+  gotv = la_test_download (ty);
   for (i = 0; i < n; i++)
     want[i] = a[i] - 0.25 * b[i];
   assert_close ("euler_step", gotv, want, n);
@@ -590,7 +559,7 @@ test_elementwise (void)
   g_assert_true (la_euler_step (be, ta, ta, tb, 0.5f, &error));
   g_assert_true (la_euler_step (be, ta, ta, tb, 0.5f, &error));
   g_assert_no_error (error);
-  gotv = fetch (ta);
+  gotv = la_test_download (ta);
   for (i = 0; i < n; i++)
     want[i] = a[i] + 1.0 * b[i];
   assert_close ("euler_step in place", gotv, want, n);
@@ -621,10 +590,10 @@ test_convert (void)
   LaTensor *tx, *tbf, *tfp8, *tf32;
   gint64 i;
 
-  rng_state = 8;
+  la_test_seed (8);
   x = rnd_array (n, 600.0, 0.0);        /* spans fp8's saturation */
   x[0] = 1.0f + ldexpf (1, -8);
-  tx = tensor (1, &n, x);
+  tx = la_test_tensor_f32 (be, 1, &n, x);
   tbf = la_tensor_new (be, LA_DTYPE_BF16, 1, &n, NULL);
   tfp8 = la_tensor_new (be, LA_DTYPE_FP8_E4M3, 1, &n, NULL);
   tf32 = la_tensor_new (be, LA_DTYPE_F32, 1, &n, NULL);

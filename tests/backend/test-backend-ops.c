@@ -47,6 +47,7 @@
 #include "config.h"
 
 #include "la-backend.h"
+#include "test-common.h"
 #include "cuda/la-cuda-device.h"
 
 #include <math.h>
@@ -366,19 +367,7 @@ typedef struct
   gint64 dst_ne[LA_MAX_DIMS];
 } Instance;
 
-static guint64 rng_state;
 static gboolean exact;          /* -b cpu: the same code must agree exactly */
-
-static gdouble
-rnd (void)
-{
-  guint64 z = (rng_state += 0x9e3779b97f4a7c15ull);
-
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  z ^= z >> 31;
-  return (gdouble) (z >> 11) / (gdouble) (1ull << 52) - 1.0;
-}
 
 static gint64
 count (gint dims, const gint64 * ne)
@@ -403,7 +392,7 @@ add_src (Instance * in, gint i, LaDType dtype, gint dims, const gint64 * ne,
   memcpy (in->src_ne[i], ne, dims * sizeof (gint64));
   in->src_data[i] = g_new (gfloat, n);
   for (j = 0; j < n; j++)
-    in->src_data[i][j] = (gfloat) (offset + amp * rnd ());
+    in->src_data[i][j] = (gfloat) (offset + amp * la_test_rnd ());
   if (in->n_src < i + 1)
     in->n_src = i + 1;
 }
@@ -516,7 +505,7 @@ build_case (const OpCase * c, Instance * in)
       /* wide range: saturation and overflow in every narrow type */
       add_src (in, 0, dt, 1, k, 1.0, 0.0);
       for (j = 0; j < k[0]; j++)
-        in->src_data[0][j] *= (gfloat) pow (10.0, 6.0 * rnd ());
+        in->src_data[0][j] *= (gfloat) pow (10.0, 6.0 * la_test_rnd ());
       for (j = 0; j < (gint64) G_N_ELEMENTS (convert_specials) && j < k[0]; j++)
         in->src_data[0][j] = convert_specials[j];
       set_dst (in, c->to, 1, k);
@@ -997,7 +986,7 @@ run_case (LaBackend * gpu, LaBackend * cpu, const OpCase * c, gint case_no,
   Result result = RESULT_FAIL;
   gint i;
 
-  rng_state = 0x1234567ull + 7919ull * case_no;
+  la_test_seed (0x1234567ull + 7919ull * case_no);
   build_case (c, &in);
   name = describe_case (c, &in);
   n = count (in.dst_dims, in.dst_ne);

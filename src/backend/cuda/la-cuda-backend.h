@@ -50,6 +50,24 @@ la_kernel_dtype la_cuda_kernel_dtype (LaDType dtype);
 gpointer        la_cuda_scratch (LaBackend * backend, gsize size,
     GError ** error);
 
+/* cuBLASLt helpers of the two linear launchers (la-cuda-linear.c) */
+guint32         la_cuda_alignment (gconstpointer p);
+/* One fp32-compute algorithm for D = op (A) op (B) (C is D) with these
+ * layouts and pointer alignments; on failure *step names the failing call. */
+cublasStatus_t  la_cuda_lt_heuristic (LaCudaContext * ctx,
+    cublasLtMatmulDesc_t desc, cublasLtMatrixLayout_t layout_a,
+    cublasLtMatrixLayout_t layout_b, cublasLtMatrixLayout_t layout_d,
+    guint32 align_a, guint32 align_b, guint32 align_d,
+    cublasLtMatmulHeuristicResult_t * heuristic, int *found,
+    const gchar ** step);
+/* Destroys what is not NULL. */
+void            la_cuda_lt_release (cublasLtMatmulDesc_t desc,
+    cublasLtMatrixLayout_t layout_a, cublasLtMatrixLayout_t layout_b,
+    cublasLtMatrixLayout_t layout_d);
+/* Sets @error for a failed cuBLASLt call @step of @op. */
+void            la_cuda_lt_error (LaBackend * backend, const gchar * op,
+    const gchar * step, cublasStatus_t st, GError ** error);
+
 /* launchers: one per op file */
 gboolean        la_cuda_linear (LaBackend * backend, const LaOpDesc * d,
     GError ** error);

@@ -31,17 +31,6 @@
 #define LA_CUDA_MIXED_CHUNK_BYTES (32 * 1024 * 1024)
 #define CHUNK_ROUND 64          /* output rows per chunk: a multiple of this */
 
-static guint32
-alignment_of (gconstpointer p)
-{
-  guintptr a = (guintptr) p;
-  guint32 align = 256;
-
-  while (align > 1 && a % align != 0)
-    align /= 2;
-  return align;
-}
-
 gboolean
 la_cuda_linear_mixed (LaBackend * backend, const LaOpDesc * d, GError ** error)
 {
@@ -52,14 +41,12 @@ la_cuda_linear_mixed (LaBackend * backend, const LaOpDesc * d, GError ** error)
   const guint64 out = la_tensor_ncols (y);
   const gsize w_row = (gsize) in * la_dtype_size (w->dtype);
   const cublasOperation_t op_a = CUBLAS_OP_T, op_b = CUBLAS_OP_N;
-  const guint64 workspace = ctx->workspace_size;
   const gfloat alpha = 1.0f, beta = 0.0f;
   cublasLtMatmulDesc_t desc = NULL;
   cublasLtMatrixLayout_t layout_a = NULL, layout_b = NULL, layout_d = NULL;
-  cublasLtMatmulPreference_t pref = NULL;
   cublasLtMatmulHeuristicResult_t heuristic;
   guint64 chunk, o0, n = 0;
-  guint32 align_a, align_b = alignment_of (x->data), align_d;
+  guint32 align_a, align_b = la_cuda_alignment (x->data), align_d;
   gfloat *wide;
   const gchar *step;
   cublasStatus_t st;
@@ -72,7 +59,7 @@ la_cuda_linear_mixed (LaBackend * backend, const LaOpDesc * d, GError ** error)
   wide = la_cuda_scratch (backend, chunk * in * sizeof (gfloat), error);
   if (!wide)
     return FALSE;
-  align_a = alignment_of (wide);
+  align_a = la_cuda_alignment (wide);
 
 #define TRY(call) G_STMT_START { step = #call; st = (call); \
     if (st != CUBLAS_STATUS_SUCCESS) goto cublas_error; } G_STMT_END
@@ -101,26 +88,11 @@ la_cuda_linear_mixed (LaBackend * backend, const LaOpDesc * d, GError ** error)
       TRY (cublasLtMatrixLayoutCreate (&layout_a, CUDA_R_32F, in, n, in));
       TRY (cublasLtMatrixLayoutCreate (&layout_d, CUDA_R_32F, n, rows, out));
     }
-    align_d = alignment_of (y_chunk);
-    g_clear_pointer (&pref, cublasLtMatmulPreferenceDestroy);
-    TRY (cublasLtMatmulPreferenceCreate (&pref));
-    TRY (cublasLtMatmulPreferenceSetAttribute (pref,
-            CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &workspace,
-            sizeof (workspace)));
-    TRY (cublasLtMatmulPreferenceSetAttribute (pref,
-            CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, &align_a,
-            sizeof (align_a)));
-    TRY (cublasLtMatmulPreferenceSetAttribute (pref,
-            CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES, &align_b,
-            sizeof (align_b)));
-    TRY (cublasLtMatmulPreferenceSetAttribute (pref,
-            CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, &align_d,
-            sizeof (align_d)));
-    TRY (cublasLtMatmulPreferenceSetAttribute (pref,
-            CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES, &align_d,
-            sizeof (align_d)));
-    TRY (cublasLtMatmulAlgoGetHeuristic (ctx->lt, desc, layout_a, layout_b,
-            layout_d, layout_d, pref, 1, &heuristic, &found));
+    align_d = la_cuda_alignment (y_chunk);
+    st = la_cuda_lt_heuristic (ctx, desc, layout_a, layout_b, layout_d, align_a,
+        align_b, align_d, &heuristic, &found, &step);
+    if (st != CUBLAS_STATUS_SUCCESS)
+      goto cublas_error;
     if (found < 1)
       goto no_algo;
     TRY (cublasLtMatmul (ctx->lt, desc, &alpha, wide, layout_a, x->data,
@@ -138,31 +110,13 @@ la_cuda_linear_mixed (LaBackend * backend, const LaOpDesc * d, GError ** error)
 #undef TRY
 
 done:
-  if (pref)
-    cublasLtMatmulPreferenceDestroy (pref);
-  if (layout_d)
-    cublasLtMatrixLayoutDestroy (layout_d);
-  if (layout_b)
-    cublasLtMatrixLayoutDestroy (layout_b);
-  if (layout_a)
-    cublasLtMatrixLayoutDestroy (layout_a);
-  if (desc)
-    cublasLtMatmulDescDestroy (desc);
+  la_cuda_lt_release (desc, layout_a, layout_b, layout_d);
   return ok;
 
   /* ERRORS */
 cublas_error:
-  {
-    gint code = LA_ERROR_DEVICE;
-
-    if (st == CUBLAS_STATUS_ALLOC_FAILED)
-      code = LA_ERROR_OUT_OF_MEMORY;
-    else if (st == CUBLAS_STATUS_NOT_SUPPORTED)
-      code = LA_ERROR_NOT_SUPPORTED;
-    g_set_error (error, LA_ERROR, code, "%s: linear_mixed: %s: %s",
-        backend->device.name, step, cublasLtGetStatusString (st));
-    goto done;
-  }
+  la_cuda_lt_error (backend, "linear_mixed", step, st, error);
+  goto done;
 no_algo:
   {
     g_set_error (error, LA_ERROR, LA_ERROR_NOT_SUPPORTED,

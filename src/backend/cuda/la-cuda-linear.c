@@ -40,8 +40,8 @@ cuda_type (LaDType dtype)
 
 /* The heuristic assumes 256-byte aligned matrices unless told otherwise;
  * views (row ranges) can start anywhere. */
-static guint32
-alignment_of (gconstpointer p)
+guint32
+la_cuda_alignment (gconstpointer p)
 {
   guintptr a = (guintptr) p;
   guint32 align = 256;
@@ -49,6 +49,77 @@ alignment_of (gconstpointer p)
   while (align > 1 && a % align != 0)
     align /= 2;
   return align;
+}
+
+cublasStatus_t
+la_cuda_lt_heuristic (LaCudaContext * ctx, cublasLtMatmulDesc_t desc,
+    cublasLtMatrixLayout_t layout_a, cublasLtMatrixLayout_t layout_b,
+    cublasLtMatrixLayout_t layout_d, guint32 align_a, guint32 align_b,
+    guint32 align_d, cublasLtMatmulHeuristicResult_t * heuristic,
+    int *found, const gchar ** step)
+{
+  const guint64 workspace = ctx->workspace_size;
+  cublasLtMatmulPreference_t pref = NULL;
+  cublasStatus_t st;
+
+#define TRY(call) G_STMT_START { *step = #call; st = (call); \
+    if (st != CUBLAS_STATUS_SUCCESS) goto done; } G_STMT_END
+
+  TRY (cublasLtMatmulPreferenceCreate (&pref));
+  TRY (cublasLtMatmulPreferenceSetAttribute (pref,
+          CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &workspace,
+          sizeof (workspace)));
+  TRY (cublasLtMatmulPreferenceSetAttribute (pref,
+          CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, &align_a,
+          sizeof (align_a)));
+  TRY (cublasLtMatmulPreferenceSetAttribute (pref,
+          CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES, &align_b,
+          sizeof (align_b)));
+  TRY (cublasLtMatmulPreferenceSetAttribute (pref,
+          CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, &align_d,
+          sizeof (align_d)));
+  TRY (cublasLtMatmulPreferenceSetAttribute (pref,
+          CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES, &align_d,
+          sizeof (align_d)));
+
+  TRY (cublasLtMatmulAlgoGetHeuristic (ctx->lt, desc, layout_a, layout_b,
+          layout_d, layout_d, pref, 1, heuristic, found));
+
+#undef TRY
+
+done:
+  if (pref)
+    cublasLtMatmulPreferenceDestroy (pref);
+  return st;
+}
+
+void
+la_cuda_lt_release (cublasLtMatmulDesc_t desc,
+    cublasLtMatrixLayout_t layout_a, cublasLtMatrixLayout_t layout_b,
+    cublasLtMatrixLayout_t layout_d)
+{
+  if (layout_d)
+    cublasLtMatrixLayoutDestroy (layout_d);
+  if (layout_b)
+    cublasLtMatrixLayoutDestroy (layout_b);
+  if (layout_a)
+    cublasLtMatrixLayoutDestroy (layout_a);
+  if (desc)
+    cublasLtMatmulDescDestroy (desc);
+}
+
+void
+la_cuda_lt_error (LaBackend * backend, const gchar * op, const gchar * step,
+    cublasStatus_t st, GError ** error)
+{
+  gint code = LA_ERROR_DEVICE;
+
+  if (st == CUBLAS_STATUS_ALLOC_FAILED)
+    code = LA_ERROR_OUT_OF_MEMORY;
+  else if (st == CUBLAS_STATUS_NOT_SUPPORTED)
+    code = LA_ERROR_NOT_SUPPORTED;
+  g_set_error (error, LA_ERROR, code, "%s: %s: %s: %s", backend->device.name,
+      op, step, cublasLtGetStatusString (st));
 }
 
 gboolean
@@ -62,17 +133,16 @@ la_cuda_linear (LaBackend * backend, const LaOpDesc * d, GError ** error)
   const cudaDataType_t ab_type = cuda_type (x->dtype);
   const cudaDataType_t cd_type = cuda_type (y->dtype);
   const cublasOperation_t op_a = CUBLAS_OP_T, op_b = CUBLAS_OP_N;
-  const gboolean fused_bias = bias && alignment_of (bias->data) >= 16;
+  const gboolean fused_bias = bias && la_cuda_alignment (bias->data) >= 16;
   const cublasLtEpilogue_t epilogue = fused_bias ? CUBLASLT_EPILOGUE_BIAS :
       CUBLASLT_EPILOGUE_DEFAULT;
-  const guint64 workspace = ctx->workspace_size;
   const gfloat alpha = 1.0f, beta = 0.0f;
   cublasLtMatmulDesc_t desc = NULL;
   cublasLtMatrixLayout_t layout_a = NULL, layout_b = NULL, layout_d = NULL;
-  cublasLtMatmulPreference_t pref = NULL;
   cublasLtMatmulHeuristicResult_t heuristic;
-  guint32 align_a = alignment_of (w->data), align_b = alignment_of (x->data);
-  guint32 align_d = alignment_of (y->data);
+  guint32 align_a = la_cuda_alignment (w->data);
+  guint32 align_b = la_cuda_alignment (x->data);
+  guint32 align_d = la_cuda_alignment (y->data);
   const gchar *step;
   cublasStatus_t st;
   int found = 0;
@@ -104,25 +174,10 @@ la_cuda_linear (LaBackend * backend, const LaOpDesc * d, GError ** error)
   TRY (cublasLtMatrixLayoutCreate (&layout_b, ab_type, in, rows, in));
   TRY (cublasLtMatrixLayoutCreate (&layout_d, cd_type, out, rows, out));
 
-  TRY (cublasLtMatmulPreferenceCreate (&pref));
-  TRY (cublasLtMatmulPreferenceSetAttribute (pref,
-          CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &workspace,
-          sizeof (workspace)));
-  TRY (cublasLtMatmulPreferenceSetAttribute (pref,
-          CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, &align_a,
-          sizeof (align_a)));
-  TRY (cublasLtMatmulPreferenceSetAttribute (pref,
-          CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES, &align_b,
-          sizeof (align_b)));
-  TRY (cublasLtMatmulPreferenceSetAttribute (pref,
-          CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, &align_d,
-          sizeof (align_d)));
-  TRY (cublasLtMatmulPreferenceSetAttribute (pref,
-          CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES, &align_d,
-          sizeof (align_d)));
-
-  TRY (cublasLtMatmulAlgoGetHeuristic (ctx->lt, desc, layout_a, layout_b,
-          layout_d, layout_d, pref, 1, &heuristic, &found));
+  st = la_cuda_lt_heuristic (ctx, desc, layout_a, layout_b, layout_d, align_a,
+      align_b, align_d, &heuristic, &found, &step);
+  if (st != CUBLAS_STATUS_SUCCESS)
+    goto cublas_error;
   if (found < 1)
     goto no_algo;
 
@@ -140,31 +195,13 @@ la_cuda_linear (LaBackend * backend, const LaOpDesc * d, GError ** error)
 #undef TRY
 
 done:
-  if (pref)
-    cublasLtMatmulPreferenceDestroy (pref);
-  if (layout_d)
-    cublasLtMatrixLayoutDestroy (layout_d);
-  if (layout_b)
-    cublasLtMatrixLayoutDestroy (layout_b);
-  if (layout_a)
-    cublasLtMatrixLayoutDestroy (layout_a);
-  if (desc)
-    cublasLtMatmulDescDestroy (desc);
+  la_cuda_lt_release (desc, layout_a, layout_b, layout_d);
   return ok;
 
   /* ERRORS */
 cublas_error:
-  {
-    gint code = LA_ERROR_DEVICE;
-
-    if (st == CUBLAS_STATUS_ALLOC_FAILED)
-      code = LA_ERROR_OUT_OF_MEMORY;
-    else if (st == CUBLAS_STATUS_NOT_SUPPORTED)
-      code = LA_ERROR_NOT_SUPPORTED;
-    g_set_error (error, LA_ERROR, code, "%s: linear: %s: %s",
-        backend->device.name, step, cublasLtGetStatusString (st));
-    goto done;
-  }
+  la_cuda_lt_error (backend, "linear", step, st, error);
+  goto done;
 no_algo:
   {
     g_set_error (error, LA_ERROR, LA_ERROR_NOT_SUPPORTED,
