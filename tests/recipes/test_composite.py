@@ -92,9 +92,13 @@ def main():
     with_avatar = [i for i, f in enumerate(frames) if f[1]]
     ru.check(n >= 20 * (RUN_SECONDS - 1.5), "the scene has %d frames "
              "(%.0f s recorded)" % (n, n / 25.0))
-    ru.check(all(f[4] and f[5] for f in frames),
+    # as for the avatar below, the first or last frame of a live recording
+    # cut by Ctrl-C may be incomplete; every other frame must be right
+    off = [i for i, f in enumerate(frames) if not (f[4] and f[5])]
+    ru.check(len(off) <= 2 and all(i <= 1 or i >= n - 2 for i in off),
              "panel at (%d,%d) and background at (%d,%d) have their colours "
-             "in every frame" % (panel_pt + slide_pt))
+             "in every frame but the first or last (wrong in %s)"
+             % (panel_pt + slide_pt + (off,)))
     ru.check(len(with_avatar) >= n - 2 and with_avatar[0] <= 1,
              "the avatar's index cells are at (%d,%d) from the start (%d of %d "
              "frames)" % (ax, ay, len(with_avatar), n))
