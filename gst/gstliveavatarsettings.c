@@ -199,8 +199,7 @@ gst_live_avatar_settings_install_properties (GObjectClass * klass)
   g_object_class_install_property (klass, GST_LIVE_AVATAR_PROP_SAMPLE_STEPS,
       g_param_spec_int ("sample-steps", "Sample steps",
           "Flow-matching denoising steps per block (the distilled model "
-          "uses 4)", 1, LA_MAX_SAMPLE_STEPS, DEFAULT_SAMPLE_STEPS,
-          READY_ONLY));
+          "uses 4)", 1, LA_MAX_SAMPLE_STEPS, DEFAULT_SAMPLE_STEPS, READY_ONLY));
   g_object_class_install_property (klass, GST_LIVE_AVATAR_PROP_ONLINE_DECODE,
       g_param_spec_boolean ("online-decode", "Online decode",
           "Decode each block as soon as it is denoised (FALSE: decode per "
@@ -258,8 +257,7 @@ gst_live_avatar_settings_set_property (GstElement * element,
     GstLiveAvatarSettings * s, guint prop_id, const GValue * value,
     GParamSpec * pspec)
 {
-  if (prop_id == GST_LIVE_AVATAR_PROP_0 ||
-      prop_id >= GST_LIVE_AVATAR_PROP_LAST)
+  if (prop_id == GST_LIVE_AVATAR_PROP_0 || prop_id >= GST_LIVE_AVATAR_PROP_LAST)
     return GST_LIVE_AVATAR_SET_NOT_OURS;
 
   GST_OBJECT_LOCK (element);
@@ -343,8 +341,7 @@ gst_live_avatar_settings_get_property (GstElement * element,
     GstLiveAvatarSettings * s, guint prop_id, GValue * value,
     GParamSpec * pspec)
 {
-  if (prop_id == GST_LIVE_AVATAR_PROP_0 ||
-      prop_id >= GST_LIVE_AVATAR_PROP_LAST)
+  if (prop_id == GST_LIVE_AVATAR_PROP_0 || prop_id >= GST_LIVE_AVATAR_PROP_LAST)
     return FALSE;
 
   GST_OBJECT_LOCK (element);
