@@ -93,31 +93,44 @@ load_dit (void)
   return dit;
 }
 
-/* golden @name as a tensor of its own shape (F32, or I32 as stored) */
+/* an uninitialised tensor of golden @name's shape, in @dtype; @t: the
+ * golden's record */
 static LaTensor *
-golden (const gchar * name)
+tensor_like (const gchar * name, LaDType dtype,
+    const LaCheckpointTensor ** t)
 {
-  const LaCheckpointTensor *t = la_checkpoint_lookup (goldens, name);
   gint64 ne[LA_MAX_DIMS];
   GError *error = NULL;
   LaTensor *x;
   gint i;
 
-  if (!t)
+  *t = la_checkpoint_lookup (goldens, name);
+  if (*t == NULL)
     g_error ("golden '%s' missing", name);
-  g_assert_cmpint (t->ndim, >=, 1);
-  g_assert_cmpint (t->ndim, <=, LA_MAX_DIMS);
-  for (i = 0; i < t->ndim; i++)
-    ne[i] = t->shape[i];
-  if (t->dtype == LA_IO_DTYPE_I32) {
-    x = la_tensor_new (be, LA_DTYPE_I32, t->ndim, ne, &error);
-    g_assert_no_error (error);
+  g_assert_cmpint ((*t)->ndim, >=, 1);
+  g_assert_cmpint ((*t)->ndim, <=, LA_MAX_DIMS);
+  for (i = 0; i < (*t)->ndim; i++)
+    ne[i] = (*t)->shape[i];
+  x = la_tensor_new (be, dtype, (*t)->ndim, ne, &error);
+  g_assert_no_error (error);
+  return x;
+}
+
+/* golden @name as a tensor of its own shape (F32, or I32 as stored) */
+static LaTensor *
+golden (const gchar * name)
+{
+  const LaCheckpointTensor *t = la_checkpoint_lookup (goldens, name);
+  GError *error = NULL;
+  LaTensor *x;
+
+  if (t != NULL && t->dtype == LA_IO_DTYPE_I32) {
+    x = tensor_like (name, LA_DTYPE_I32, &t);
     g_assert_true (la_tensor_set_data (x, 0, t->data, t->nbytes, &error));
   } else {
     gfloat *data = read_golden (name);
 
-    x = la_tensor_new (be, LA_DTYPE_F32, t->ndim, ne, &error);
-    g_assert_no_error (error);
+    x = tensor_like (name, LA_DTYPE_F32, &t);
     g_assert_true (la_tensor_set_f32 (x, data, t->numel, &error));
     g_free (data);
   }
@@ -128,18 +141,9 @@ golden (const gchar * name)
 static LaTensor *
 new_like (const gchar * name)
 {
-  const LaCheckpointTensor *t = la_checkpoint_lookup (goldens, name);
-  gint64 ne[LA_MAX_DIMS];
-  GError *error = NULL;
-  LaTensor *x;
-  gint i;
+  const LaCheckpointTensor *t;
 
-  g_assert_nonnull (t);
-  for (i = 0; i < t->ndim; i++)
-    ne[i] = t->shape[i];
-  x = la_tensor_new (be, LA_DTYPE_F32, t->ndim, ne, &error);
-  g_assert_no_error (error);
-  return x;
+  return tensor_like (name, LA_DTYPE_F32, &t);
 }
 
 static LaTensor *
