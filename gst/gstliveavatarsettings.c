@@ -461,6 +461,17 @@ gst_live_avatar_prepare (GstElement * element,
   /* loading can take long: work on a copy so property reads don't wait */
   gst_live_avatar_settings_snapshot (element, settings, &snapshot);
 
+  /* Live Avatar animates a picture: nothing to draw without one (a wrong
+   * model-path is the engine's to report, as for any model) */
+  if (snapshot.model == LA_MODEL_LIVEAVATAR && snapshot.model_path != NULL &&
+      g_file_test (snapshot.model_path, G_FILE_TEST_EXISTS) &&
+      (snapshot.reference_image == NULL || snapshot.reference_image[0] == 0)) {
+    g_set_error (&err, LA_ERROR, LA_ERROR_INVALID_ARGUMENT,
+        "model liveavatar needs a reference picture: set reference-image "
+        "to an image file (or use model=test)");
+    goto no_engine;
+  }
+
   image_stale = reload || *engine == NULL ||
       g_strcmp0 (snapshot.reference_image, *image ? (*image)->path : NULL) != 0;
   if (image_stale && snapshot.reference_image != NULL) {
