@@ -11,6 +11,7 @@
 
 #include "test-common.h"
 #include "liveavatar.h"
+#include "la-safetensors-writer.h"
 
 #include <math.h>
 
@@ -117,12 +118,11 @@ la_test_expect_invalid (gboolean ok, GError ** error)
   g_clear_error (error);
 }
 
-/* ---- safetensors writer ---- */
+/* ---- safetensors builder: the engine's writer, asserting ---- */
 
 struct _LaTestSafetensors
 {
-  GString *header;              /* the JSON object, without its '}' */
-  GByteArray *body;             /* the data section */
+  LaSafetensorsWriter *writer;
 };
 
 LaTestSafetensors *
@@ -130,8 +130,7 @@ la_test_safetensors_new (void)
 {
   LaTestSafetensors *st = g_new0 (LaTestSafetensors, 1);
 
-  st->header = g_string_new ("{");
-  st->body = g_byte_array_new ();
+  st->writer = la_safetensors_writer_new ();
   return st;
 }
 
@@ -140,33 +139,21 @@ la_test_safetensors_add (LaTestSafetensors * st, const gchar * name,
     const gchar * dtype, gint ndim, const gint64 * shape, gconstpointer data,
     gsize nbytes)
 {
-  gint d;
+  GError *error = NULL;
+  LaIoDType d;
 
-  if (st->header->len > 1)
-    g_string_append_c (st->header, ',');
-  g_string_append_printf (st->header, "\"%s\":{\"dtype\":\"%s\",\"shape\":[",
-      name, dtype);
-  for (d = 0; d < ndim; d++)
-    g_string_append_printf (st->header, "%s%" G_GINT64_FORMAT, d ? "," : "",
-        shape[d]);
-  g_string_append_printf (st->header, "],\"data_offsets\":[%u,%"
-      G_GSIZE_FORMAT "]}", st->body->len, st->body->len + nbytes);
-  g_byte_array_append (st->body, data, nbytes);
+  g_assert_true (la_io_dtype_from_name (dtype, &d));
+  g_assert_true (la_safetensors_writer_add (st->writer, name, d, ndim, shape,
+          data, nbytes, &error));
+  g_assert_no_error (error);
 }
 
 GBytes *
 la_test_safetensors_finish (LaTestSafetensors * st)
 {
-  GByteArray *file = g_byte_array_new ();
-  guint64 header_len;
+  GBytes *bytes = la_safetensors_writer_to_bytes (st->writer);
 
-  g_string_append_c (st->header, '}');
-  header_len = GUINT64_TO_LE (st->header->len);
-  g_byte_array_append (file, (const guint8 *) &header_len, 8);
-  g_byte_array_append (file, (const guint8 *) st->header->str, st->header->len);
-  g_byte_array_append (file, st->body->data, st->body->len);
-  g_string_free (st->header, TRUE);
-  g_byte_array_unref (st->body);
+  la_safetensors_writer_free (st->writer);
   g_free (st);
-  return g_byte_array_free_to_bytes (file);
+  return bytes;
 }

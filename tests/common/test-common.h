@@ -47,9 +47,10 @@ gfloat         *la_test_download (const LaTensor * t);
 /* @ok is FALSE and *@error is LA_ERROR_INVALID_ARGUMENT (then cleared) */
 void            la_test_expect_invalid (gboolean ok, GError ** error);
 
-/* A safetensors file built in memory, for checkpoints a test writes or
- * breaks on purpose: add tensors in order, then finish. Little-endian
- * hosts only, like the readers. */
+/* A safetensors file built in memory (la-safetensors-writer.h), for
+ * checkpoints a test writes or rewrites: add tensors, then finish. A tensor
+ * the writer refuses (duplicate name, byte count not matching the shape)
+ * fails the test. */
 typedef struct _LaTestSafetensors LaTestSafetensors;
 
 LaTestSafetensors *la_test_safetensors_new (void);

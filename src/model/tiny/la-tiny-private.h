@@ -1,0 +1,78 @@
+/* liveavatar: the tiny model's parts, shared helpers
+ * Copyright (C) 2026 liveavatar developers
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ *
+ * Each part (DiT, VAE, umT5, wav2vec2, LoRA) lists its tensors in the
+ * order the official state dict has them, with fp32 values from its own
+ * random stream; la-tiny-model.c writes the lists with the file format and
+ * dtype of the official file.
+ */
+
+#ifndef __LA_TINY_PRIVATE_H__
+#define __LA_TINY_PRIVATE_H__
+
+#include <glib.h>
+
+#include "la-tiny-model.h"
+#include "la-tiny-json.h"
+
+G_BEGIN_DECLS
+
+/* splitmix64 (the sampler's generator); one stream per file */
+typedef struct
+{
+  guint64         state;
+} LaTinyRng;
+
+void            la_tiny_rng_init (LaTinyRng * rng, guint64 seed,
+    guint64 stream);
+/* uniform in [-1, 1) */
+gdouble         la_tiny_rng_uniform (LaTinyRng * rng);
+
+#define LA_TINY_MAX_DIMS 5
+
+typedef struct
+{
+  gchar          *name;
+  gint            ndim;
+  gint64          shape[LA_TINY_MAX_DIMS];
+  gint64          numel;
+  gfloat         *data;
+} LaTinyTensor;
+
+/* a GPtrArray of LaTinyTensor, freeing them */
+GPtrArray      *la_tiny_tensors_new (void);
+
+/* Appends tensor @name of shape @shape (@ndim values) filled with
+ * @offset + @amp * uniform; returns its data. */
+gfloat         *la_tiny_add (GPtrArray * list, LaTinyRng * rng,
+    const gchar * name, gint ndim, const gint64 * shape, gdouble offset,
+    gdouble amp);
+/* A weight: amp 1 / sqrt (fan_in), fan_in the product of shape[1:] */
+void            la_tiny_add_weight (GPtrArray * list, LaTinyRng * rng,
+    const gchar * name, gint ndim, const gint64 * shape);
+/* @prefix.weight [out, in] and @prefix.bias [out] (bias amp 0.1) */
+void            la_tiny_add_linear (GPtrArray * list, LaTinyRng * rng,
+    const gchar * prefix, gint64 in, gint64 out);
+/* a norm's gain: 1 +- 0.1 */
+void            la_tiny_add_gain (GPtrArray * list, LaTinyRng * rng,
+    const gchar * name, gint ndim, const gint64 * shape);
+
+/* the parts */
+GPtrArray      *la_tiny_dit_tensors (guint64 seed);
+void            la_tiny_dit_config (LaTinyJson * json);
+GPtrArray      *la_tiny_vae_tensors (guint64 seed);
+GPtrArray      *la_tiny_t5_tensors (guint64 seed, gint64 vocab_size);
+/* the tokenizer's spiece.model; its piece count into @n_pieces */
+GBytes         *la_tiny_spm_model (guint * n_pieces, GError ** error);
+GPtrArray      *la_tiny_wav2vec2_tensors (guint64 seed);
+void            la_tiny_wav2vec2_config (LaTinyJson * json);
+GPtrArray      *la_tiny_lora_tensors (guint64 seed);
+
+G_END_DECLS
+
+#endif /* __LA_TINY_PRIVATE_H__ */
