@@ -53,7 +53,8 @@ typedef struct
   /* optional: each block's latent after each step */
   gboolean        (*on_latent) (gpointer user_data, guint64 block,
       gint step, const gfloat * latent, GError ** error);
-  /* optional: each decode's pictures as floats [n, 3, H, W] */
+  /* optional: each decode's pictures as floats [n, 3, H, W]; not
+   * online, one per clip (up to 48 pictures) named by its first block */
   gboolean        (*on_pixels) (gpointer user_data, guint64 block,
       const gfloat * pixels, guint n_pictures, GError ** error);
   gpointer        user_data;

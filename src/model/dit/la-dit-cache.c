@@ -38,6 +38,7 @@ struct _LaDitCache
   gint64 n_ref;                 /* leading sink tokens whose time rolls */
   gboolean primed;
   guint64 draw_state;
+  gint64 origin;                /* latent frame where the ring starts */
 };
 
 static gboolean
@@ -138,6 +139,22 @@ gint
 la_dit_cache_next_draw (LaDitCache * cache)
 {
   return la_dit_sink_draw (&cache->draw_state);
+}
+
+void
+la_dit_cache_reset (LaDitCache * cache, guint64 draw_seed)
+{
+  g_return_if_fail (cache != NULL);
+  cache->primed = FALSE;
+  cache->draw_state = draw_seed;
+  cache->origin = 0;
+}
+
+void
+la_dit_cache_set_origin (LaDitCache * cache, gint64 frame_index)
+{
+  g_return_if_fail (cache != NULL && frame_index >= 0);
+  cache->origin = frame_index;
 }
 
 /* an I32 [n, 3] tensor of @pos */
@@ -268,10 +285,10 @@ la_dit_forward (LaDit * dit, LaDitCache * cache, LaTensor * velocity,
       != cache->n_sink)
     return invalid (error, "forward: latent [in_dim, F, H, W] of the sink's "
         "picture size");
-  if (frame_index < 0 || draw < LA_DIT_SINK_DRAW_MIN
+  if (frame_index < cache->origin || draw < LA_DIT_SINK_DRAW_MIN
       || draw > LA_DIT_SINK_DRAW_MAX)
-    return invalid (error, "forward: negative frame index or draw outside "
-        "[4, 30]");
+    return invalid (error, "forward: frame index before the ring's origin "
+        "or draw outside [4, 30]");
   F = latent->ne[1] / c->patch_size[0];
   h = latent->ne[2] / c->patch_size[1];
   w = latent->ne[3] / c->patch_size[2];
@@ -279,8 +296,9 @@ la_dit_forward (LaDit * dit, LaDitCache * cache, LaTensor * velocity,
   L = F * fsl;
 
   /* the ring: written at current_start mod ring; until it wraps only the
-   * rows so far are attended, then all of it */
-  start = frame_index * fsl;
+   * rows so far are attended, then all of it. Counted from the origin:
+   * attention has no mask, so a row's place does not matter. */
+  start = (frame_index - cache->origin) * fsl;
   if (start >= cache->ring) {
     slot = start % cache->ring;
     active = cache->ring;

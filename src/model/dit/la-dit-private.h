@@ -90,6 +90,10 @@ struct _LaDit
   LaTensor       *pack_b[3];
   LaDitInjector  *injectors;    /* one per audio_inject_layers entry */
   GPtrArray      *tensors;      /* every tensor and view, freed in reverse */
+  /* while loading: target tensor name -> LaLoraPair to merge into it */
+  GHashTable     *lora;
+  LaCheckpoint   *lora_ck;
+  guint           n_lora_merged;
 };
 
 /* a new fp32 tensor on the DiT's backend, freed by the caller */

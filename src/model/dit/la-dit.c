@@ -13,6 +13,7 @@
 #include "config.h"
 
 #include "la-dit-private.h"
+#include "la-lora.h"
 #include "liveavatar.h"
 
 #include <math.h>
@@ -29,6 +30,38 @@ la_dit_linear (LaDit * dit, LaTensor * y, const LaTensor * x,
     const LaDitLinear * l, GError ** error)
 {
   return la_linear (dit->backend, y, x, l->weight, l->bias, error);
+}
+
+/* peft's merge_and_unload () of the pair targeting @name, if any, into
+ * @data (the tensor as read, rows = shape[0]) */
+static gboolean
+merge_lora (LaDit * dit, LaCheckpoint * ck, const gchar * name, gfloat * data,
+    gint ndim, const gint64 * shape, GError ** error)
+{
+  const LaLoraPair *pair = g_hash_table_lookup (dit->lora, name);
+  const LaCheckpointTensor *base;
+  gint64 n_in = 1;
+  GError *err = NULL;
+  gint i;
+
+  if (!pair)
+    return TRUE;
+  for (i = 1; i < ndim; i++)
+    n_in *= shape[i];
+  if (ndim < 1 || !la_lora_merge_pair (data, shape[0], n_in, pair,
+          LA_DIT_LORA_ALPHA, &err)) {
+    base = la_checkpoint_lookup (ck, name);
+    g_set_error (error, LA_ERROR, LA_ERROR_MODEL_INVALID,
+        "%s: tensor '%s' cannot take its LoRA from %s: %s",
+        base ? base->file : la_checkpoint_get_path (ck), name,
+        la_checkpoint_get_path (dit->lora_ck),
+        err ? err->message : "not a matrix");
+    g_clear_error (&err);
+    return FALSE;
+  }
+  g_hash_table_remove (dit->lora, name);
+  dit->n_lora_merged++;
+  return TRUE;
 }
 
 /* *INDENT-OFF* */
@@ -55,6 +88,8 @@ load (LaDit * dit, LaCheckpoint * ck, gint ndim, const gint64 * shape,
 
   data = la_checkpoint_read_f32 (ck, name, ndim, shape, error);
   if (!data)
+    goto out;
+  if (dit->lora && !merge_lora (dit, ck, name, data, ndim, shape, error))
     goto out;
   t = la_dit_tensor (dit, t_ndim, t_shape, error);
   if (!t)
@@ -371,7 +406,56 @@ LaDit *
 la_dit_new (LaBackend * backend, const LaDitConfig * cfg, LaCheckpoint * ck,
     GError ** error)
 {
+  return la_dit_new_full (backend, cfg, ck, NULL, error);
+}
+
+/* the LoRA pairs by target, for load () to merge and remove */
+static gboolean
+index_lora (LaDit * dit, LaCheckpoint * lora, GPtrArray ** pairs,
+    GError ** error)
+{
+  guint i;
+
+  *pairs = la_lora_find_pairs (lora, error);
+  if (!*pairs)
+    return FALSE;
+  dit->lora_ck = lora;
+  dit->lora = g_hash_table_new (g_str_hash, g_str_equal);
+  for (i = 0; i < (*pairs)->len; i++) {
+    LaLoraPair *p = g_ptr_array_index (*pairs, i);
+
+    g_hash_table_insert (dit->lora, p->target, p);
+  }
+  return TRUE;
+}
+
+/* a pair left after loading targets nothing the DiT has */
+static gboolean
+check_lora_used (LaDit * dit, LaCheckpoint * ck, GPtrArray * pairs,
+    GError ** error)
+{
+  guint i;
+
+  for (i = 0; i < pairs->len; i++) {
+    LaLoraPair *p = g_ptr_array_index (pairs, i);
+
+    if (g_hash_table_contains (dit->lora, p->target)) {
+      g_set_error (error, LA_ERROR, LA_ERROR_MODEL_INVALID,
+          "%s: the LoRA of '%s' ('%s') targets '%s', which the DiT in %s "
+          "does not have", la_checkpoint_get_path (dit->lora_ck), p->module,
+          p->a->name, p->target, la_checkpoint_get_path (ck));
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+LaDit *
+la_dit_new_full (LaBackend * backend, const LaDitConfig * cfg,
+    LaCheckpoint * ck, LaCheckpoint * lora, GError ** error)
+{
   LaDit *dit;
+  GPtrArray *pairs = NULL;
   gint i;
 
   g_return_val_if_fail (backend != NULL && cfg != NULL && ck != NULL, NULL);
@@ -381,6 +465,8 @@ la_dit_new (LaBackend * backend, const LaDitConfig * cfg, LaCheckpoint * ck,
   dit->cfg = *cfg;
   dit->tensors = g_ptr_array_new ();
   dit->blocks = g_new0 (LaDitBlock, cfg->num_layers);
+  if (lora && !index_lora (dit, lora, &pairs, error))
+    goto error;
 
   if (!load_top (dit, ck, error))
     goto error;
@@ -391,14 +477,28 @@ la_dit_new (LaBackend * backend, const LaDitConfig * cfg, LaCheckpoint * ck,
     goto error;
   if (cfg->enable_framepack && !load_frame_packer (dit, ck, error))
     goto error;
+  if (pairs && !check_lora_used (dit, ck, pairs, error))
+    goto error;
+  g_clear_pointer (&dit->lora, g_hash_table_unref);
+  dit->lora_ck = NULL;
+  if (pairs)
+    g_ptr_array_unref (pairs);
   return dit;
 
   /* ERRORS */
 error:
   {
+    if (pairs)
+      g_ptr_array_unref (pairs);
     la_dit_free (dit);
     return NULL;
   }
+}
+
+guint
+la_dit_get_n_lora_merged (LaDit * dit)
+{
+  return dit->n_lora_merged;
 }
 
 void
@@ -411,6 +511,7 @@ la_dit_free (LaDit * dit)
   for (i = dit->tensors->len; i > 0; i--)
     la_tensor_free (g_ptr_array_index (dit->tensors, i - 1));
   g_ptr_array_free (dit->tensors, TRUE);
+  g_clear_pointer (&dit->lora, g_hash_table_unref);
   g_free (dit->blocks);
   g_free (dit->injectors);
   g_free (dit);

@@ -56,8 +56,22 @@ typedef struct _LaDit LaDit;
  * LA_ERROR_MODEL_INVALID naming it. @ck may be freed afterwards. */
 LaDit          *la_dit_new (LaBackend * backend, const LaDitConfig * cfg,
     LaCheckpoint * ck, GError ** error);
+/* Live Avatar's LoRA alpha (liveavatar/configs/s2v_causal_sft.yaml,
+ * lora_alpha 64 for rank 128); its file stores none */
+#define LA_DIT_LORA_ALPHA 64.0
+
+/* la_dit_new () with the LoRA pairs of @lora (la_lora_find_pairs (); NULL:
+ * none) merged into the weights they target, as peft's merge_and_unload ()
+ * does: W += alpha / rank * B @ A, alpha the pair's kohya alpha when it has
+ * one, else LA_DIT_LORA_ALPHA. A pair whose target the DiT does not read,
+ * or whose shape does not fit it, is LA_ERROR_MODEL_INVALID naming both
+ * files. The LoRA file's other tensors are ignored. */
+LaDit          *la_dit_new_full (LaBackend * backend, const LaDitConfig * cfg,
+    LaCheckpoint * ck, LaCheckpoint * lora, GError ** error);
 void            la_dit_free (LaDit * dit);
 const LaDitConfig *la_dit_get_config (LaDit * dit);
+/* LoRA pairs merged at load */
+guint           la_dit_get_n_lora_merged (LaDit * dit);
 
 /* ---- embeddings ---- */
 
@@ -245,6 +259,17 @@ LaDitCache     *la_dit_cache_new (LaDit * dit, gint64 ring_tokens,
     gint64 sink_tokens, guint64 draw_seed, GError ** error);
 void            la_dit_cache_free (LaDitCache * cache);
 gint            la_dit_cache_next_draw (LaDitCache * cache);
+
+/* Back to a new cache's state: no sink (a forward needs a prefill first),
+ * the ring empty from the next forward on, draws from @draw_seed. */
+void            la_dit_cache_reset (LaDitCache * cache, guint64 draw_seed);
+
+/* The latent frame index the ring starts at (0 on a new cache): rows are
+ * placed and attended relative to it, so a stream that starts at frame
+ * @frame_index sees an empty ring, as Live Avatar's starts at 0. RoPE
+ * positions stay absolute. */
+void            la_dit_cache_set_origin (LaDitCache * cache,
+    gint64 frame_index);
 
 /* ref tokens of a latent H x W plus its motion tokens */
 gint64          la_dit_sink_tokens (LaDit * dit, gint64 H, gint64 W);

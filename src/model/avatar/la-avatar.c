@@ -1,0 +1,605 @@
+/* liveavatar: Live Avatar assembled: loading, conditioning, noise
+ * Copyright (C) 2026 liveavatar developers
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/* What WanS2V.generate (liveavatar/models/wan/causal_s2v_pipeline_tpp.py)
+ * prepares before its rollout loop: the models, the reference picture's
+ * latents, the prompt's context. */
+
+#include "config.h"
+
+#include "la-avatar-private.h"
+#include "liveavatar.h"
+
+#include <string.h>
+
+void
+la_avatar_config_init (LaAvatarConfig * cfg)
+{
+  g_return_if_fail (cfg != NULL);
+  memset (cfg, 0, sizeof (*cfg));
+  cfg->width = 704;
+  cfg->height = 384;
+  cfg->sample_steps = LA_SAMPLER_DEFAULT_STEPS;
+  cfg->load_text_encoder = TRUE;
+  cfg->load_audio_encoder = TRUE;
+}
+
+LaTensor *
+la_avatar_tensor (LaAvatar * avatar, gint n_dims, const gint64 * ne,
+    const gfloat * data, GError ** error)
+{
+  LaTensor *t = la_tensor_new (avatar->backend, LA_DTYPE_F32, n_dims, ne,
+      error);
+
+  if (t && data && !la_tensor_set_f32 (t, data, la_tensor_nelements (t), error)) {
+    la_tensor_free (t);
+    return NULL;
+  }
+  return t;
+}
+
+static gboolean
+not_found (GError ** error, const gchar * what, const gchar * path)
+{
+  g_set_error (error, LA_ERROR, LA_ERROR_MODEL_NOT_FOUND,
+      "Live Avatar model: %s %s not found", what, path);
+  return FALSE;
+}
+
+/* the DiT's checkpoint: the shards through their index, else one file */
+static LaCheckpoint *
+open_dit (const gchar * dir, GError ** error)
+{
+  gchar *index = g_build_filename (dir, LA_AVATAR_DIT_INDEX_FILE, NULL);
+  gchar *single = g_build_filename (dir, LA_AVATAR_DIT_FILE, NULL);
+  LaCheckpoint *ck = NULL;
+
+  if (g_file_test (index, G_FILE_TEST_EXISTS))
+    ck = la_checkpoint_open (index, error);
+  else if (g_file_test (single, G_FILE_TEST_EXISTS))
+    ck = la_checkpoint_open (single, error);
+  else
+    g_set_error (error, LA_ERROR, LA_ERROR_MODEL_NOT_FOUND,
+        "Live Avatar model: neither %s nor %s found", index, single);
+  g_free (index);
+  g_free (single);
+  return ck;
+}
+
+/* Live Avatar's LoRA: the path given, else liveavatar.safetensors in the
+ * model folder or in ../LiveAvatar/ next to it (its ckpt/ layout); none
+ * when "" or not found by that search. *@lora NULL: none. */
+static gboolean
+open_lora (const LaAvatarConfig * cfg, LaCheckpoint ** lora, GError ** error)
+{
+  gchar *cands[2];
+  gint i;
+
+  *lora = NULL;
+  if (cfg->lora_path && !cfg->lora_path[0])
+    return TRUE;
+  if (cfg->lora_path) {
+    if (!g_file_test (cfg->lora_path, G_FILE_TEST_EXISTS))
+      return not_found (error, "LoRA file", cfg->lora_path);
+    *lora = la_checkpoint_open (cfg->lora_path, error);
+    return *lora != NULL;
+  }
+  cands[0] = g_build_filename (cfg->model_dir, LA_AVATAR_LORA_FILE, NULL);
+  cands[1] = g_build_filename (cfg->model_dir, "..", "LiveAvatar",
+      LA_AVATAR_LORA_FILE, NULL);
+  for (i = 0; i < 2 && !*lora; i++)
+    if (g_file_test (cands[i], G_FILE_TEST_IS_REGULAR)) {
+      *lora = la_checkpoint_open (cands[i], error);
+      if (!*lora)
+        break;
+    }
+  g_free (cands[0]);
+  g_free (cands[1]);
+  return i < 2 ? *lora != NULL : TRUE;
+}
+
+static gfloat *
+vae_read (gpointer ck, const gchar * name, gint ndim, const gint64 * shape,
+    GError ** error)
+{
+  return la_checkpoint_read_f32 (ck, name, ndim, shape, error);
+}
+
+/* Wan2.1_VAE.pth stores no configuration: the base width comes from the
+ * first convolution (a tiny model's is small), the rest is Wan2.1's; a
+ * checkpoint that differs fails in la_vae_new () naming the tensor. */
+static LaVae *
+load_vae (LaAvatar * a, const gchar * dir, GError ** error)
+{
+  gchar *path = g_build_filename (dir, LA_AVATAR_VAE_FILE, NULL);
+  LaCheckpoint *ck = NULL;
+  const LaCheckpointTensor *conv1;
+  LaVaeConfig vc;
+  LaVae *vae = NULL;
+
+  if (!g_file_test (path, G_FILE_TEST_EXISTS)) {
+    not_found (error, "VAE", path);
+    goto out;
+  }
+  ck = la_checkpoint_open (path, error);
+  if (!ck)
+    goto out;
+  la_vae_config_init (&vc);
+  conv1 = la_checkpoint_lookup (ck, "encoder.conv1.weight");
+  if (conv1 && conv1->ndim == 5 && conv1->shape[0] > 0
+      && conv1->shape[0] < 65536)
+    vc.dim = (gint) conv1->shape[0];
+  vae = la_vae_new (a->backend, &vc, LA_VAE_ENCODER | LA_VAE_DECODER,
+      vae_read, ck, error);
+
+out:
+  la_checkpoint_free (ck);
+  g_free (path);
+  return vae;
+}
+
+static gboolean
+load_dit (LaAvatar * a, const LaAvatarConfig * cfg, GError ** error)
+{
+  gchar *path = g_build_filename (cfg->model_dir, LA_AVATAR_CONFIG_FILE,
+      NULL);
+  LaDitConfig dc;
+  LaCheckpoint *ck = NULL, *lora = NULL;
+  gboolean ok = FALSE;
+
+  if (!g_file_test (path, G_FILE_TEST_EXISTS)) {
+    not_found (error, "config", path);
+    goto out;
+  }
+  if (!la_dit_config_load (&dc, path, error)
+      || !(ck = open_dit (cfg->model_dir, error))
+      || !open_lora (cfg, &lora, error))
+    goto out;
+  if (!dc.enable_framepack) {
+    g_set_error (error, LA_ERROR, LA_ERROR_MODEL_INVALID,
+        "%s: Live Avatar needs enable_framepack (its attention sink)", path);
+    goto out;
+  }
+  a->dit = la_dit_new_full (a->backend, &dc, ck, lora, error);
+  ok = a->dit != NULL;
+
+out:
+  la_checkpoint_free (lora);
+  la_checkpoint_free (ck);
+  g_free (path);
+  return ok;
+}
+
+static gboolean
+load_encoders (LaAvatar * a, const LaAvatarConfig * cfg, GError ** error)
+{
+  const LaDitConfig *dc = la_dit_get_config (a->dit);
+  gchar *path = NULL;
+  gboolean ok = FALSE;
+
+  if (cfg->load_text_encoder) {
+    a->text_encoder = la_t5_text_encoder_new (a->backend, cfg->model_dir,
+        error);
+    if (!a->text_encoder)
+      goto out;
+    if (la_t5_text_encoder_get_dim (a->text_encoder) != dc->text_dim) {
+      g_set_error (error, LA_ERROR, LA_ERROR_MODEL_INVALID,
+          "%s: umT5 gives %d-wide contexts, the DiT's text_dim is %d",
+          cfg->model_dir, la_t5_text_encoder_get_dim (a->text_encoder),
+          dc->text_dim);
+      goto out;
+    }
+  }
+  if (cfg->load_audio_encoder) {
+    const LaWav2Vec2Config *wc;
+
+    path = g_build_filename (cfg->model_dir, LA_AVATAR_WAV2VEC2_DIR, NULL);
+    a->wav2vec2 = la_wav2vec2_new (a->backend, path, error);
+    if (!a->wav2vec2)
+      goto out;
+    wc = la_wav2vec2_get_config (a->wav2vec2);
+    if (wc->hidden_size != dc->audio_dim
+        || la_wav2vec2_n_hidden_states (wc) != LA_DIT_AUDIO_STATES) {
+      g_set_error (error, LA_ERROR, LA_ERROR_MODEL_INVALID,
+          "%s: wav2vec2 gives %d states of %d, the DiT wants %d of %d",
+          path, la_wav2vec2_n_hidden_states (wc), wc->hidden_size,
+          LA_DIT_AUDIO_STATES, dc->audio_dim);
+      goto out;
+    }
+  }
+  ok = TRUE;
+
+out:
+  g_free (path);
+  return ok;
+}
+
+LaAvatar *
+la_avatar_new (LaBackend * backend, const LaAvatarConfig * cfg, GError ** error)
+{
+  LaAvatar *a;
+  const LaDitConfig *dc;
+
+  g_return_val_if_fail (backend != NULL && cfg != NULL, NULL);
+
+  if (!cfg->model_dir || !g_file_test (cfg->model_dir, G_FILE_TEST_IS_DIR)) {
+    not_found (error, "folder", cfg->model_dir ? cfg->model_dir : "(none)");
+    return NULL;
+  }
+  /* 8x8 VAE, then 2x2 patches */
+  if (cfg->width < 16 || cfg->height < 16 || cfg->width % 16 != 0
+      || cfg->height % 16 != 0 || cfg->width > 16384 || cfg->height > 16384) {
+    g_set_error (error, LA_ERROR, LA_ERROR_INVALID_ARGUMENT,
+        "Live Avatar: size %dx%d is not a multiple of 16 (VAE 8 x patch 2) "
+        "between 16 and 16384", cfg->width, cfg->height);
+    return NULL;
+  }
+
+  a = g_new0 (LaAvatar, 1);
+  a->backend = backend;
+  a->width = cfg->width;
+  a->height = cfg->height;
+  a->h = cfg->height / 8;
+  a->w = cfg->width / 8;
+  if (!la_sampler_schedule_init (&a->schedule, cfg->sample_steps,
+          LA_SAMPLER_DEFAULT_SHIFT, error))
+    goto error;
+  if (!load_dit (a, cfg, error))
+    goto error;
+  dc = la_dit_get_config (a->dit);
+  a->z = dc->in_dim;
+  a->audio_dim = dc->audio_dim;
+  a->text_dim = dc->text_dim;
+  if (dc->in_dim != LA_VAE_Z_DIM || dc->out_dim != LA_VAE_Z_DIM
+      || dc->patch_size[0] != 1 || dc->patch_size[1] != 2
+      || dc->patch_size[2] != 2) {
+    g_set_error (error, LA_ERROR, LA_ERROR_MODEL_INVALID,
+        "%s: the DiT must take and give %d latent channels in 1x2x2 "
+        "patches, as Wan2.2-S2V", cfg->model_dir, LA_VAE_Z_DIM);
+    goto error;
+  }
+  if (!(a->vae = load_vae (a, cfg->model_dir, error)))
+    goto error;
+  if (!load_encoders (a, cfg, error))
+    goto error;
+  return a;
+
+  /* ERRORS */
+error:
+  {
+    la_avatar_free (a);
+    return NULL;
+  }
+}
+
+void
+la_avatar_free (LaAvatar * avatar)
+{
+  if (!avatar)
+    return;
+  la_t5_text_encoder_free (avatar->text_encoder);
+  la_wav2vec2_free (avatar->wav2vec2);
+  la_vae_free (avatar->vae);
+  la_dit_free (avatar->dit);
+  g_free (avatar);
+}
+
+LaBackend *
+la_avatar_get_backend (LaAvatar * avatar)
+{
+  return avatar->backend;
+}
+
+LaDit *
+la_avatar_get_dit (LaAvatar * avatar)
+{
+  return avatar->dit;
+}
+
+LaVae *
+la_avatar_get_vae (LaAvatar * avatar)
+{
+  return avatar->vae;
+}
+
+LaWav2Vec2 *
+la_avatar_get_wav2vec2 (LaAvatar * avatar)
+{
+  return avatar->wav2vec2;
+}
+
+LaT5TextEncoder *
+la_avatar_get_text_encoder (LaAvatar * avatar)
+{
+  return avatar->text_encoder;
+}
+
+const LaSamplerSchedule *
+la_avatar_get_schedule (LaAvatar * avatar)
+{
+  return &avatar->schedule;
+}
+
+void
+la_avatar_get_size (LaAvatar * avatar, gint * width, gint * height)
+{
+  if (width)
+    *width = avatar->width;
+  if (height)
+    *height = avatar->height;
+}
+
+void
+la_avatar_get_latent_size (LaAvatar * avatar, gint * h, gint * w)
+{
+  if (h)
+    *h = avatar->h;
+  if (w)
+    *w = avatar->w;
+}
+
+gsize
+la_avatar_block_latent_size (LaAvatar * avatar)
+{
+  return (gsize) avatar->z * LA_AVATAR_LATENTS_PER_BLOCK * avatar->h
+      * avatar->w;
+}
+
+gsize
+la_avatar_block_features_size (LaAvatar * avatar)
+{
+  return (gsize) LA_AVATAR_FRAMES_PER_BLOCK *LA_DIT_AUDIO_STATES
+      * avatar->audio_dim;
+}
+
+/* ---- conditioning ---- */
+
+static LaAvatarCond *
+cond_alloc (LaAvatar * a)
+{
+  LaAvatarCond *c = g_new0 (LaAvatarCond, 1);
+  gsize plane = (gsize) a->z * a->h * a->w;
+
+  c->ref_count = 1;
+  c->ref_latent = g_new (gfloat, plane);
+  c->motion_latents = g_new (gfloat, plane * LA_AVATAR_MOTION_LATENTS);
+  c->picture = g_new (guint8, (gsize) a->width * a->height * 3);
+  return c;
+}
+
+/* VAE-encodes @n_frames copies of @pix [3, H, W] into @z */
+static gboolean
+encode_copies (LaAvatar * a, const gfloat * pix, gint n_frames, gfloat * z,
+    GError ** error)
+{
+  gsize frame = (gsize) 3 * a->width * a->height;
+  gint64 vne[4] = { n_frames, 3, a->height, a->width };
+  gint64 zne[4] = { a->z, la_vae_n_latents (n_frames), a->h, a->w };
+  LaTensor *video = NULL, *lat = NULL;
+  gfloat *host;
+  gboolean ok = FALSE;
+  gint i;
+
+  host = g_new (gfloat, frame * n_frames);
+  for (i = 0; i < n_frames; i++)
+    memcpy (host + i * frame, pix, frame * sizeof (gfloat));
+  if (!(video = la_avatar_tensor (a, 4, vne, host, error))
+      || !(lat = la_avatar_tensor (a, 4, zne, NULL, error))
+      || !la_vae_encode (a->vae, lat, video, error)
+      || !la_tensor_get_f32 (lat, z, la_tensor_nelements (lat), error))
+    goto out;
+  ok = TRUE;
+
+out:
+  la_tensor_free (video);
+  la_tensor_free (lat);
+  g_free (host);
+  return ok;
+}
+
+LaAvatarCond *
+la_avatar_cond_new (LaAvatar * avatar, const guint8 * rgb, gint stride,
+    GError ** error)
+{
+  LaAvatar *a = avatar;
+  gsize plane = (gsize) a->width * a->height;
+  LaAvatarCond *c;
+  gfloat *pix;
+  gint x, y, ch;
+
+  g_return_val_if_fail (avatar != NULL, NULL);
+  if (!rgb || stride < 3 * a->width) {
+    g_set_error (error, LA_ERROR, LA_ERROR_INVALID_ARGUMENT,
+        "Live Avatar: the reference picture must be %dx%d packed RGB "
+        "(stride >= %d)", a->width, a->height, 3 * a->width);
+    return NULL;
+  }
+  c = cond_alloc (a);
+  pix = g_new (gfloat, 3 * plane);
+  /* torchvision ToTensor (x / 255 in float32), then * 2 - 1 */
+  for (y = 0; y < a->height; y++) {
+    const guint8 *row = rgb + (gsize) y * stride;
+
+    memcpy (c->picture + (gsize) y * a->width * 3, row, a->width * 3);
+    for (x = 0; x < a->width; x++)
+      for (ch = 0; ch < 3; ch++) {
+        gfloat v = (gfloat) row[x * 3 + ch] / 255.0f;
+
+        pix[ch * plane + (gsize) y * a->width + x] = v * 2.0f - 1.0f;
+      }
+  }
+  if (!encode_copies (a, pix, 1, c->ref_latent, error)
+      || !encode_copies (a, pix, LA_AVATAR_MOTION_FRAMES, c->motion_latents,
+          error)) {
+    la_avatar_cond_unref (c);
+    c = NULL;
+  }
+  g_free (pix);
+  return c;
+}
+
+LaAvatarCond *
+la_avatar_cond_new_from_latents (LaAvatar * avatar, const gfloat * ref_latent,
+    const gfloat * motion_latents, const guint8 * picture, GError ** error)
+{
+  gsize plane;
+  LaAvatarCond *c;
+
+  g_return_val_if_fail (avatar != NULL, NULL);
+  if (!ref_latent || !motion_latents) {
+    g_set_error (error, LA_ERROR, LA_ERROR_INVALID_ARGUMENT,
+        "Live Avatar: a conditioning needs the ref and motion latents");
+    return NULL;
+  }
+  plane = (gsize) avatar->z * avatar->h * avatar->w;
+  c = cond_alloc (avatar);
+  memcpy (c->ref_latent, ref_latent, plane * sizeof (gfloat));
+  memcpy (c->motion_latents, motion_latents,
+      plane * LA_AVATAR_MOTION_LATENTS * sizeof (gfloat));
+  if (picture)
+    memcpy (c->picture, picture, (gsize) avatar->width * avatar->height * 3);
+  else
+    memset (c->picture, 128, (gsize) avatar->width * avatar->height * 3);
+  return c;
+}
+
+LaAvatarCond *
+la_avatar_cond_ref (LaAvatarCond * cond)
+{
+  g_return_val_if_fail (cond != NULL, NULL);
+  g_atomic_int_inc (&cond->ref_count);
+  return cond;
+}
+
+void
+la_avatar_cond_unref (LaAvatarCond * cond)
+{
+  if (!cond || !g_atomic_int_dec_and_test (&cond->ref_count))
+    return;
+  g_free (cond->ref_latent);
+  g_free (cond->motion_latents);
+  g_free (cond->picture);
+  g_free (cond);
+}
+
+/* ---- prompt ---- */
+
+static LaAvatarPrompt *
+prompt_alloc (LaAvatar * a, gint n_rows)
+{
+  LaAvatarPrompt *p = g_new0 (LaAvatarPrompt, 1);
+
+  p->ref_count = 1;
+  p->serial = (guint) g_atomic_int_add (&a->prompt_serial, 1) + 1;
+  p->n_rows = n_rows;
+  p->context = g_new (gfloat, (gsize) n_rows * a->text_dim);
+  return p;
+}
+
+LaAvatarPrompt *
+la_avatar_prompt_new (LaAvatar * avatar, const gchar * text, GError ** error)
+{
+  LaT5TextEncoder *te;
+  LaT5TextInfo info = { 0 };
+  LaTensor *ctx = NULL;
+  LaAvatarPrompt *p = NULL;
+  gfloat *all = NULL;
+  gint64 ne[2];
+
+  g_return_val_if_fail (avatar != NULL, NULL);
+  te = avatar->text_encoder;
+  if (!te) {
+    g_set_error (error, LA_ERROR, LA_ERROR_INVALID_ARGUMENT,
+        "Live Avatar: the text encoder was not loaded (load_text_encoder)");
+    return NULL;
+  }
+  ne[0] = LA_TEXT_LEN;
+  ne[1] = avatar->text_dim;
+  if (!(ctx = la_avatar_tensor (avatar, 2, ne, NULL, error))
+      || !la_t5_text_encoder_encode (te, text ? text : "", ctx, &info, error))
+    goto out;
+  all = g_new (gfloat, ne[0] * ne[1]);
+  if (!la_tensor_get_f32 (ctx, all, ne[0] * ne[1], error))
+    goto out;
+  /* the rows past the tokens are zeros, as the DiT's own padding */
+  p = prompt_alloc (avatar, (gint) CLAMP (info.n_tokens, 1, LA_TEXT_LEN));
+  memcpy (p->context, all, (gsize) p->n_rows * ne[1] * sizeof (gfloat));
+  p->truncated = info.truncated;
+
+out:
+  g_free (all);
+  la_tensor_free (ctx);
+  return p;
+}
+
+LaAvatarPrompt *
+la_avatar_prompt_new_from_context (LaAvatar * avatar, const gfloat * context,
+    gint n_rows, GError ** error)
+{
+  const LaDitConfig *dc;
+  LaAvatarPrompt *p;
+
+  g_return_val_if_fail (avatar != NULL, NULL);
+  dc = la_dit_get_config (avatar->dit);
+  if (!context || n_rows < 1 || n_rows > dc->text_len) {
+    g_set_error (error, LA_ERROR, LA_ERROR_INVALID_ARGUMENT,
+        "Live Avatar: a context needs 1 to %d rows, not %d", dc->text_len,
+        n_rows);
+    return NULL;
+  }
+  p = prompt_alloc (avatar, n_rows);
+  memcpy (p->context, context, (gsize) n_rows * avatar->text_dim
+      * sizeof (gfloat));
+  return p;
+}
+
+LaAvatarPrompt *
+la_avatar_prompt_ref (LaAvatarPrompt * prompt)
+{
+  g_return_val_if_fail (prompt != NULL, NULL);
+  g_atomic_int_inc (&prompt->ref_count);
+  return prompt;
+}
+
+void
+la_avatar_prompt_unref (LaAvatarPrompt * prompt)
+{
+  if (!prompt || !g_atomic_int_dec_and_test (&prompt->ref_count))
+    return;
+  g_free (prompt->context);
+  g_free (prompt);
+}
+
+/* ---- noise and the sink ---- */
+
+void
+la_avatar_noise (LaAvatar * avatar, guint64 seed, guint64 block,
+    gfloat * latent)
+{
+  guint64 clip = block / LA_AVATAR_BLOCKS_PER_CLIP;
+  gint64 f0 = (gint64) (block % LA_AVATAR_BLOCKS_PER_CLIP)
+      * LA_AVATAR_LATENTS_PER_BLOCK;
+  gint64 hw = (gint64) avatar->h * avatar->w;
+  gint64 clip_frames = LA_AVATAR_LATENTS_PER_BLOCK * LA_AVATAR_BLOCKS_PER_CLIP;
+  gint c, f;
+
+  g_return_if_fail (latent != NULL);
+  /* clip noise [z, 12, h, w]: each (channel, frame) plane is contiguous */
+  for (c = 0; c < avatar->z; c++)
+    for (f = 0; f < LA_AVATAR_LATENTS_PER_BLOCK; f++)
+      la_sampler_noise_fill (seed, clip, (guint64) ((c * clip_frames + f0 + f)
+              * hw), latent + (c * LA_AVATAR_LATENTS_PER_BLOCK + f) * hw, hw);
+}
+
+gboolean
+la_avatar_sink_needs_generated (guint64 block, guint64 cond_block)
+{
+  return block / LA_AVATAR_BLOCKS_PER_CLIP
+      > cond_block / LA_AVATAR_BLOCKS_PER_CLIP;
+}
