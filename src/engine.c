@@ -310,15 +310,56 @@ check_model (const LaEngineConfig * cfg, GError ** error)
        * placement logic is exercised on real device indices too. */
       return TRUE;
     case LA_MODEL_LIVEAVATAR:
-      if (!check_model_path (cfg->model_path, error))
-        return FALSE;
-      g_set_error (error, LA_ERROR, LA_ERROR_NOT_SUPPORTED,
-          "the Live Avatar model is not implemented in this build yet "
-          "(use model=test)");
-      return FALSE;
+      return check_model_path (cfg->model_path, error);
   }
   g_assert_not_reached ();
   return FALSE;
+}
+
+/* Live Avatar's weights, once per engine, on one backend. On the CPU
+ * backend every device is a virtual one (a stage thread in this process),
+ * so all DiT stages and the decoder share these weights, read-only, the
+ * way la-avatar.h allows: the DiT/VAE split is only where the stages run.
+ * Each DiT stage still keeps its own per-step caches (la_avatar_step_new),
+ * as each GPU does in Live Avatar's TPP pipeline. On CUDA each device will
+ * need its own copy (or its share, with Ulysses): not wired yet. */
+static gboolean
+load_avatar (LaEngine * e, GError ** error)
+{
+  const LaEngineConfig *cfg = &e->config;
+  LaAvatarConfig ac;
+
+  if (cfg->backend != LA_BACKEND_CPU)
+    goto no_cuda;
+
+  e->backend = la_backend_new (LA_BACKEND_CPU, 0, error);
+  if (e->backend == NULL)
+    return FALSE;
+
+  la_avatar_config_init (&ac);
+  ac.model_dir = cfg->model_path;
+  ac.width = cfg->width;
+  ac.height = cfg->height;
+  ac.sample_steps = cfg->sample_steps;
+  ac.load_text_encoder = TRUE;
+  ac.load_audio_encoder = TRUE;
+  e->avatar = la_avatar_new (e->backend, &ac, error);
+  if (e->avatar == NULL)
+    return FALSE;
+
+  la_audio_window_init (&e->audio_window);
+  /* a block can start once its audio and the window's look-ahead are in */
+  e->lookahead_samples = (guint) e->audio_window.lookahead;
+  return TRUE;
+
+  /* ERRORS */
+no_cuda:
+  {
+    g_set_error (error, LA_ERROR, LA_ERROR_NOT_SUPPORTED,
+        "model liveavatar runs on the CPU backend only in this build "
+        "(set backend=cpu)");
+    return FALSE;
+  }
 }
 
 /* ---- engine */
@@ -341,7 +382,7 @@ LaEngine *
 la_engine_new (const LaEngineConfig * cfg, GError ** error)
 {
   guint dit[LA_MAX_DEVICES], n_dit = 0, vae;
-  LaBackendKind backend;
+  LaBackendKind requested, backend;
   LaEngine *e;
 
   g_return_val_if_fail (cfg != NULL, NULL);
@@ -358,7 +399,14 @@ la_engine_new (const LaEngineConfig * cfg, GError ** error)
     return NULL;
 
   vae = cfg->vae_device < 0 ? dit[n_dit - 1] : (guint) cfg->vae_device;
-  if (!resolve_backend (cfg->backend, dit, n_dit, vae, &backend, error) ||
+  requested = cfg->backend;
+  if (cfg->model == LA_MODEL_LIVEAVATAR && requested == LA_BACKEND_AUTO) {
+    /* auto picks what can run it: the model is not wired to CUDA yet */
+    g_info ("backend auto: CPU (model liveavatar runs on the CPU backend "
+        "only in this build)");
+    requested = LA_BACKEND_CPU;
+  }
+  if (!resolve_backend (requested, dit, n_dit, vae, &backend, error) ||
       !check_model (cfg, error))
     return NULL;
 
@@ -374,6 +422,10 @@ la_engine_new (const LaEngineConfig * cfg, GError ** error)
   e->lookahead_samples = 0;     /* the test model looks at its block only */
   e->test_step_delay_us = test_step_delay_us ();
   place_stages (e, dit, n_dit, vae);
+  if (cfg->model == LA_MODEL_LIVEAVATAR && !load_avatar (e, error)) {
+    la_engine_free (e);
+    return NULL;
+  }
 
   g_debug ("engine: %s backend, dit-devices %s in %u stage%s, vae-device %u, "
       "%dx%d, %d steps", backend == LA_BACKEND_CUDA ? "CUDA" : "CPU",
@@ -388,6 +440,10 @@ la_engine_free (LaEngine * engine)
   if (engine == NULL)
     return;
 
+  if (engine->avatar)
+    la_avatar_free (engine->avatar);
+  if (engine->backend)
+    la_backend_free (engine->backend);
   g_free (engine->model_path);
   g_free (engine->dit_devices);
   g_free (engine);
@@ -409,6 +465,7 @@ la_engine_get_n_dit_stages (LaEngine * engine)
   return engine->n_dit_stages;
 }
 
+/* model=liveavatar: the audio front-end's look-ahead (la-audio-frontend.h) */
 guint
 la_engine_get_lookahead_samples (LaEngine * engine)
 {

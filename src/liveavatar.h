@@ -266,7 +266,12 @@ void la_session_set_flushing (LaSession * session, gboolean flushing);
  * out as copies of the last picture with LA_FRAME_FLAG_REPEATED. */
 void la_session_set_earliest_frame (LaSession * session, guint64 frame_index);
 
-/* Changes the prompt; it takes effect at the next block boundary. */
+/* Changes the prompt; it takes effect at the next block boundary.
+ * model=liveavatar: the text is encoded (umT5) by a worker of the session,
+ * never in the caller's thread; it takes effect with the first block cut
+ * once it is encoded, and a text set meanwhile replaces it (the latest
+ * wins). Longer texts are cut at the encoder's text length. An encoding
+ * failure puts the session in its error state. */
 gboolean la_session_set_prompt (LaSession * session, const gchar * prompt,
     GError ** error);
 
@@ -281,7 +286,10 @@ gboolean la_session_set_prompt (LaSession * session, const gchar * prompt,
  * Frames keep their count and timing; from that block on they show the new
  * picture. Give the first picture right after la_session_new, before any
  * audio. FALSE with LA_ERROR_INVALID_ARGUMENT when the size is not the
- * output size. */
+ * output size. model=liveavatar: the picture is VAE-encoded here, in the
+ * caller's thread (it can take seconds), and errors of that encoding are
+ * returned; a session without a picture fails at its first block
+ * (LA_ERROR_INVALID_ARGUMENT). */
 gboolean la_session_set_reference_image (LaSession * session,
     const guint8 * rgb, gint width, gint height, gint stride,
     GError ** error);

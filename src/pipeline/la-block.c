@@ -31,6 +31,7 @@ la_block_new_audio (guint epoch, guint64 index, const gfloat * samples,
   b->audio_complete_us = g_get_monotonic_time ();
   b->samples = g_memdup2 (samples, (gsize) n_samples * sizeof (gfloat));
   b->n_samples = n_samples;
+  b->stream_end = G_MAXUINT64;
   return b;
 }
 
@@ -43,6 +44,7 @@ la_block_new_end (guint epoch, guint64 index)
   b->epoch = epoch;
   b->index = index;
   b->audio_complete_us = g_get_monotonic_time ();
+  b->stream_end = G_MAXUINT64;
   return b;
 }
 
@@ -53,8 +55,28 @@ la_block_free (LaBlock * block)
     return;
 
   la_reference_unref (block->reference);
+  if (block->prompt)
+    la_avatar_prompt_unref (block->prompt);
   g_free (block->samples);
+  g_free (block->avatar_features);
+  g_free (block->avatar_latent);
   g_free (block);
+}
+
+LaBlock *
+la_block_steal (LaBlock * block)
+{
+  LaBlock *b;
+
+  g_return_val_if_fail (block != NULL, NULL);
+
+  b = g_memdup2 (block, sizeof (LaBlock));
+  block->reference = NULL;
+  block->prompt = NULL;
+  block->samples = NULL;
+  block->avatar_features = NULL;
+  block->avatar_latent = NULL;
+  return b;
 }
 
 LaOutputItem *

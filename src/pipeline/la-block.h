@@ -19,6 +19,7 @@
 #define __LA_BLOCK_H__
 
 #include "liveavatar.h"
+#include "la-avatar.h"
 #include "la-reference.h"
 #include "la-test-model.h"
 
@@ -47,8 +48,22 @@ typedef struct
 
   gfloat *samples;              /* LA_SAMPLES_PER_BLOCK + look-ahead */
   guint n_samples;
+  /* the stream ended at this sample (drain): the audio front-end's window
+   * stops there; G_MAXUINT64 while the stream goes on */
+  guint64 stream_end;
+
+  /* model=test */
   gdouble features[LA_FRAMES_PER_BLOCK];        /* audio front-end output */
   gdouble latent[LA_TEST_MODEL_LATENT_SIZE];    /* sampler state */
+
+  /* model=liveavatar (NULL for the test model) */
+  LaAvatarPrompt *prompt;       /* the encoded prompt in force when it was
+                                 * cut (owned) */
+  guint64 cond_block;           /* where reference's first clip starts, this
+                                 * epoch: the block whose clean latent frame
+                                 * 0 becomes the sink from the next clip on */
+  gfloat *avatar_features;      /* [12, 25, audio_dim] */
+  gfloat *avatar_latent;        /* [z, 3, h, w], denoised in place */
 } LaBlock;
 
 /* copies @n_samples samples */
@@ -56,6 +71,11 @@ LaBlock *la_block_new_audio (guint epoch, guint64 index,
     const gfloat * samples, guint n_samples);
 LaBlock *la_block_new_end (guint epoch, guint64 index);
 void la_block_free (LaBlock * block);
+
+/* Moves everything @block holds into a new block and leaves @block empty
+ * (but still to be freed): for a stage that keeps blocks past their
+ * hand-on (the decoder waiting for a whole clip). */
+LaBlock *la_block_steal (LaBlock * block);
 
 typedef enum
 {

@@ -11,6 +11,8 @@
 #define __LA_ENGINE_PRIVATE_H__
 
 #include "liveavatar.h"
+#include "la-audio-frontend.h"
+#include "la-avatar.h"
 #include "la-device.h"
 
 G_BEGIN_DECLS
@@ -28,6 +30,12 @@ struct _LaEngine
   LaDevice vae_device;
   guint lookahead_samples;
   gulong test_step_delay_us;    /* model=test: simulated time per step */
+
+  /* model=liveavatar: the weights, loaded once and shared read-only by
+   * every session and every stage thread (la-avatar.h allows that) */
+  LaBackend *backend;
+  LaAvatar *avatar;
+  LaAudioWindow audio_window;   /* the front-end's look-back, look-ahead */
 };
 
 G_END_DECLS

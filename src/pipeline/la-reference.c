@@ -58,6 +58,8 @@ la_reference_unref (LaReference * r)
     return;
 
   if (g_atomic_int_dec_and_test (&r->ref_count)) {
+    if (r->cond)
+      la_avatar_cond_unref (r->cond);
     g_free (r->rgb);
     g_free (r);
   }

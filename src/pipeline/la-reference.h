@@ -17,6 +17,7 @@
 #define __LA_REFERENCE_H__
 
 #include "liveavatar.h"
+#include "la-avatar.h"
 
 G_BEGIN_DECLS
 
@@ -26,6 +27,9 @@ typedef struct
   guint serial;                 /* 1, 2, ... per session, in the order given */
   gint width, height;           /* the output size */
   guint8 *rgb;                  /* packed RGB, rows width * 3 bytes apart */
+  /* model=liveavatar: the picture VAE-encoded (ref and motion latents),
+   * made once by la_session_set_reference_image; NULL for the test model */
+  LaAvatarCond *cond;
 } LaReference;
 
 /* Copies @height rows of @width RGB pixels, @stride bytes apart. */

@@ -77,6 +77,12 @@ struct _LaStage
   /* audio and DiT 0: prompt serial seen last */
   guint prompt_serial;
 
+  /* audio, model=liveavatar: the stream samples [history_start, + len)
+   * the front-end's next windows still need (blocks come in order; the
+   * look-back reaches into blocks already gone) */
+  GArray *history;
+  guint64 history_start;
+
   /* DiT: serial of the reference picture the stage's sink caches were
    * filled with (0: none; reset with the state) */
   guint reference_serial;
@@ -85,6 +91,13 @@ struct _LaStage
   guint first_step, end_step;   /* steps [first, end) of every block */
   const LaDeviceGroup *group;
   LaDitDeviceState device_state[LA_MAX_DEVICES];
+  /* model=liveavatar: steps [first_step, end_step) (index - first_step),
+   * each with its own caches; the generated sink frame this stage took,
+   * for block sink_block of epoch sink_epoch */
+  LaAvatarStep *steps[LA_MAX_SAMPLE_STEPS];
+  gfloat *sink_latent;
+  guint64 sink_block;
+  guint sink_epoch;             /* 0: none */
 
   /* VAE */
   const LaDevice *device;
@@ -93,8 +106,15 @@ struct _LaStage
   guint64 next_block;
   LaFrame *last_frame;          /* last generated picture, for QoS repeats */
   guint8 *rgb;                  /* render scratch */
-  LaFrame *pending[LA_FRAMES_PER_BLOCK];        /* rendered, not yet output */
+  /* rendered, not yet output: a block's, or a clip's */
+  LaFrame *pending[LA_FRAMES_PER_BLOCK * LA_BLOCKS_PER_CLIP];
   guint n_pending;
+  /* model=liveavatar: the streaming decoder, primed at the first block of
+   * an epoch; without online decode, the blocks of the clip so far (their
+   * frames leave together once the clip is decoded) */
+  LaAvatarDecoder *decoder;
+  gboolean primed;
+  GPtrArray *held;              /* LaBlock, stolen */
 };
 
 struct _LaSession
@@ -112,7 +132,8 @@ struct _LaSession
   LaTrace *trace;               /* own lock */
 
   GMutex lock;
-  GCond cond;                   /* halted / stopping changed */
+  GCond cond;                   /* halted / stopping changed, sink
+                                 * published */
   guint epoch;                  /* written with the lock, read atomically */
   gboolean flushing;
   gboolean stopping;            /* la_session_free */
@@ -127,6 +148,23 @@ struct _LaSession
   gchar *prompt;
   guint prompt_serial;
   guint64 earliest_frame;
+
+  /* model=liveavatar */
+  LaAvatar *avatar;             /* the engine's */
+  LaAvatarPrompt *avatar_prompt;        /* encoded, in force for the next
+                                         * block cut */
+  GThread *prompt_thread;       /* encodes set_prompt's text */
+  GCond prompt_cond;            /* prompt_request / prompt_busy changed */
+  gchar *prompt_request;        /* text waiting to be encoded */
+  gboolean prompt_requested;
+  gboolean prompt_busy;         /* the worker is encoding */
+  guint64 cond_block;           /* first block of the reference in force
+                                 * this epoch (LaBlock cond_block) */
+  /* the rolling sink: clean latent frame 0 [z, h, w] of block sink_block
+   * of epoch sink_epoch, published by the last DiT stage */
+  gfloat *sink_latent;
+  guint64 sink_block;
+  guint sink_epoch;             /* 0: nothing published */
 
   /* Reference pictures: @reference is in force and goes with every block
    * cut; @next_reference, the last one given, replaces it at the next clip
@@ -156,6 +194,16 @@ gboolean la_session_wait_running (LaSession * session);
  * (unless that epoch is already gone). Takes @error. */
 void la_session_fail (LaSession * session, guint epoch, GError * error);
 
+/* The rolling sink (model=liveavatar): the last DiT stage publishes
+ * @latent, block @block's clean latent frame 0 ([z, h, w] floats); a stage
+ * that needs it waits in la_session_wait_sink and gets a copy in @dst.
+ * FALSE (LA_ERROR_FLUSHING) when @epoch ended while waiting: flush, error
+ * or la_session_free. */
+void la_session_publish_sink (LaSession * session, guint epoch,
+    guint64 block, const gfloat * latent);
+gboolean la_session_wait_sink (LaSession * session, guint epoch,
+    guint64 block, gfloat * dst, GError ** error);
+
 /* TRUE, and @error set, when a test asked @stage to fail on @block */
 gboolean la_session_take_fault (LaSession * session, guint stage,
     const LaBlock * block, GError ** error);
@@ -180,6 +228,11 @@ void la_stage_clear (LaStage * stage);
 /* per kind: work on @block in place; FALSE and @error on failure */
 gboolean la_stage_audio_process (LaStage * stage, LaBlock * block,
     GError ** error);
+void la_stage_audio_reset (LaStage * stage);
+/* model=liveavatar: a stage's model state (steps, decoder), made in
+ * la_session_new; freed by la_stage_clear */
+gboolean la_stage_dit_init (LaStage * stage, GError ** error);
+gboolean la_stage_vae_init (LaStage * stage, GError ** error);
 gboolean la_stage_dit_process (LaStage * stage, LaBlock * block,
     GError ** error);
 void la_stage_dit_reset (LaStage * stage);

@@ -23,6 +23,11 @@ G_BEGIN_DECLS
 void la_session_inject_fault (LaSession * session, guint stage,
     guint64 block_index);
 
+/* model=liveavatar: waits up to @timeout_us until the prompt worker has
+ * nothing left to encode (the last la_session_set_prompt's text is then in
+ * force for the next block cut, or the session failed). TRUE when so. */
+gboolean la_session_wait_prompt (LaSession * session, gint64 timeout_us);
+
 /* Starts (TRUE) or stops recording LaTraceEvents; starting clears the
  * previous record. */
 void la_session_set_trace (LaSession * session, gboolean enabled);

@@ -11,6 +11,28 @@
  * waits when it is full), pop_frame takes frames from the last one.
  * Frame n covers samples [640 n, 640 n + 640) since start or the last
  * flush; block b covers frames [12 b, 12 b + 12).
+ *
+ * model=liveavatar conditioning, made off the streaming threads:
+ *  - the prompt is encoded (umT5) by the session's prompt worker; the
+ *    latest text wins, and the encoded prompt goes with every block cut
+ *    after it is ready (the initial one is encoded in la_session_new, so
+ *    block 0 has it);
+ *  - a reference picture is VAE-encoded in la_session_set_reference_image,
+ *    in the caller's thread, and takes effect at the next clip boundary.
+ *
+ * What the viewer sees when the picture changes at a clip boundary (block
+ * c, a multiple of 4): frame count and timing do not change, nothing is
+ * dropped, repeated or inserted. Every step's attention sink is prefilled
+ * again with the new picture (its latent and its motion latents), and
+ * from the clip after, with block c's first generated latent frame (the
+ * rolling sink, as after Live Avatar's first clip). The streaming decoder
+ * is not primed again: its causal cache carries on from the old person
+ * (priming would cost 3 frames), and each step's ring of keys still holds
+ * the previous clip's frames of the old person. So the new person does
+ * not appear as a cut: the frames of block c morph from the old face
+ * towards the new one within the first block or two, the motion carrying
+ * on; from then on the frames show the new picture (the first frame made
+ * with it is flagged LA_FRAME_FLAG_NEW_REFERENCE).
  */
 
 #ifdef HAVE_CONFIG_H
@@ -96,10 +118,17 @@ la_session_locked_cut_block (LaSession * s)
   if (s->next_block % LA_BLOCKS_PER_CLIP == 0 && s->next_reference != NULL) {
     la_reference_unref (s->reference);
     s->reference = g_steal_pointer (&s->next_reference);
+    s->cond_block = s->next_block;
   }
+  /* after a flush the picture in force starts over as at the start */
+  if (s->next_block == 0)
+    s->cond_block = 0;
   block = la_block_new_audio (s->epoch, s->next_block++,
       (const gfloat *) s->pending->data, la_session_block_span (s));
   block->prompt_serial = s->prompt_serial;
+  block->cond_block = s->cond_block;
+  if (s->avatar_prompt != NULL)
+    block->prompt = la_avatar_prompt_ref (s->avatar_prompt);
   if (s->reference != NULL)
     block->reference = la_reference_ref (s->reference);
   g_array_remove_range (s->pending, 0, LA_SAMPLES_PER_BLOCK);
@@ -143,6 +172,59 @@ la_session_fail (LaSession * s, guint epoch, GError * error)
   la_session_locked_halt_queues (s, TRUE);
   g_cond_broadcast (&s->cond);
   LA_SESSION_UNLOCK (s);
+}
+
+static gsize
+la_session_sink_size (LaSession * s)
+{
+  return la_avatar_block_latent_size (s->avatar) / LA_LATENTS_PER_BLOCK;
+}
+
+void
+la_session_publish_sink (LaSession * s, guint epoch, guint64 block,
+    const gfloat * latent)
+{
+  gsize n = la_session_sink_size (s);
+
+  LA_SESSION_LOCK (s);
+  if (epoch == s->epoch) {
+    if (s->sink_latent == NULL)
+      s->sink_latent = g_new (gfloat, n);
+    memcpy (s->sink_latent, latent, n * sizeof (gfloat));
+    s->sink_epoch = epoch;
+    s->sink_block = block;
+    g_cond_broadcast (&s->cond);
+  }
+  LA_SESSION_UNLOCK (s);
+}
+
+/* Blocks go through the stages in order, so when the last stage publishes
+ * block c's frame no stage still needs an earlier one: one slot is
+ * enough. Flushing, failing and freeing all move the epoch on or set
+ * stopping, and broadcast s->cond. */
+gboolean
+la_session_wait_sink (LaSession * s, guint epoch, guint64 block, gfloat * dst,
+    GError ** error)
+{
+  gboolean ready;
+
+  LA_SESSION_LOCK (s);
+  for (;;) {
+    ready = s->sink_epoch == epoch && s->sink_block == block;
+    if (ready || s->epoch != epoch || s->stopping)
+      break;
+    g_cond_wait (&s->cond, &s->lock);
+  }
+  ready = ready && s->epoch == epoch && !s->stopping;
+  if (ready)
+    memcpy (dst, s->sink_latent, la_session_sink_size (s) * sizeof (gfloat));
+  LA_SESSION_UNLOCK (s);
+
+  if (!ready)
+    g_set_error (error, LA_ERROR, LA_ERROR_FLUSHING,
+        "the session stopped while block %" G_GUINT64_FORMAT "'s sink "
+        "frame was awaited", block);
+  return ready;
 }
 
 gboolean
@@ -292,6 +374,104 @@ la_session_init_stages (LaSession * s)
   }
 }
 
+/* model=liveavatar: each stage's caches and decoder */
+static gboolean
+la_session_init_avatar_stages (LaSession * s, GError ** error)
+{
+  guint i;
+
+  for (i = 0; i < s->n_stages; i++) {
+    LaStage *st = &s->stages[i];
+
+    switch (st->kind) {
+      case LA_STAGE_AUDIO:
+        st->history = g_array_new (FALSE, FALSE, sizeof (gfloat));
+        break;
+      case LA_STAGE_DIT:
+        if (!la_stage_dit_init (st, error))
+          return FALSE;
+        break;
+      case LA_STAGE_VAE:
+        if (!la_stage_vae_init (st, error))
+          return FALSE;
+        break;
+    }
+  }
+  return TRUE;
+}
+
+/* ---- the prompt worker (model=liveavatar) */
+
+static gpointer
+la_session_prompt_worker (gpointer data)
+{
+  LaSession *s = data;
+
+  LA_SESSION_LOCK (s);
+  for (;;) {
+    LaAvatarPrompt *prompt;
+    GError *err = NULL;
+    gchar *text;
+
+    while (!s->prompt_requested && !s->stopping)
+      g_cond_wait (&s->prompt_cond, &s->lock);
+    if (s->stopping)
+      break;
+    text = g_steal_pointer (&s->prompt_request);
+    s->prompt_requested = FALSE;
+    s->prompt_busy = TRUE;
+    LA_SESSION_UNLOCK (s);
+
+    prompt = la_avatar_prompt_new (s->avatar, text ? text : "", &err);
+    g_free (text);
+    if (prompt != NULL && prompt->truncated)
+      g_info ("the prompt is longer than the text encoder takes: cut");
+
+    if (prompt == NULL) {
+      g_prefix_error (&err, "cannot encode the prompt: ");
+      la_session_fail (s, la_session_get_epoch (s), err);
+    }
+    LA_SESSION_LOCK (s);
+    s->prompt_busy = FALSE;
+    if (prompt != NULL && s->prompt_requested) {
+      /* a newer text came meanwhile: it wins, this one never shows */
+      la_avatar_prompt_unref (prompt);
+    } else if (prompt != NULL) {
+      if (s->avatar_prompt)
+        la_avatar_prompt_unref (s->avatar_prompt);
+      s->avatar_prompt = prompt;
+      s->prompt_serial++;
+    }
+    g_cond_broadcast (&s->prompt_cond);
+  }
+  LA_SESSION_UNLOCK (s);
+  return NULL;
+}
+
+static gboolean
+la_session_init_avatar (LaSession * s, const LaSessionConfig * cfg,
+    GError ** error)
+{
+  GError *err = NULL;
+
+  s->avatar = s->engine->avatar;
+  s->avatar_prompt = la_avatar_prompt_new (s->avatar,
+      cfg->prompt ? cfg->prompt : "", error);
+  if (s->avatar_prompt == NULL)
+    return FALSE;
+  if (!la_session_init_avatar_stages (s, error))
+    return FALSE;
+  s->prompt_thread = g_thread_try_new ("la-prompt", la_session_prompt_worker,
+      s, &err);
+  if (s->prompt_thread == NULL) {
+    g_set_error (error, LA_ERROR, LA_ERROR_FAILED,
+        "cannot start the prompt thread: %s", err->message);
+    g_clear_error (&err);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 LaSession *
 la_session_new (LaEngine * engine, const LaSessionConfig * cfg, GError ** error)
 {
@@ -317,10 +497,13 @@ la_session_new (LaEngine * engine, const LaSessionConfig * cfg, GError ** error)
   s->epoch = 1;                 /* stages start at 0: they reset once */
   g_mutex_init (&s->lock);
   g_cond_init (&s->cond);
+  g_cond_init (&s->prompt_cond);
   s->pending = g_array_new (FALSE, FALSE, sizeof (gfloat));
 
   la_session_init_stages (s);
   la_session_locked_reset (s);
+  if (engine->avatar != NULL && !la_session_init_avatar (s, cfg, error))
+    goto start_failed;
 
   for (i = 0; i < s->n_stages; i++) {
     if (!la_stage_start (&s->stages[i], error))
@@ -348,8 +531,11 @@ la_session_free (LaSession * s)
   s->stopping = TRUE;
   la_session_locked_halt_queues (s, TRUE);
   g_cond_broadcast (&s->cond);
+  g_cond_broadcast (&s->prompt_cond);
   LA_SESSION_UNLOCK (s);
 
+  if (s->prompt_thread)
+    g_thread_join (s->prompt_thread);
   for (i = 0; i < s->n_stages; i++)
     la_stage_join (&s->stages[i]);
   for (i = 0; i < s->n_stages; i++) {
@@ -367,6 +553,11 @@ la_session_free (LaSession * s)
   g_free (s->reference_image);
   la_reference_unref (s->reference);
   la_reference_unref (s->next_reference);
+  if (s->avatar_prompt)
+    la_avatar_prompt_unref (s->avatar_prompt);
+  g_free (s->prompt_request);
+  g_free (s->sink_latent);
+  g_cond_clear (&s->prompt_cond);
   g_cond_clear (&s->cond);
   g_mutex_clear (&s->lock);
   g_free (s);
@@ -465,7 +656,7 @@ void
 la_session_drain (LaSession * s)
 {
   guint span = la_session_block_span (s);
-  guint64 total;
+  guint64 total, end;
 
   g_return_if_fail (s != NULL);
 
@@ -476,6 +667,9 @@ la_session_drain (LaSession * s)
   }
   s->drained = TRUE;
   total = s->samples_pushed;
+  /* the stream now ends where its last block does (the rest is silence) */
+  end = (total + LA_SAMPLES_PER_BLOCK - 1) / LA_SAMPLES_PER_BLOCK *
+      LA_SAMPLES_PER_BLOCK;
 
   /* pad what is left with silence; the forced pushes keep drain from
    * waiting on back-pressure (at most a look-ahead's worth of blocks) */
@@ -491,6 +685,7 @@ la_session_drain (LaSession * s)
     block = la_session_locked_cut_block (s);
     block->valid_samples = valid;
     block->n_frames = (valid + LA_SAMPLES_PER_FRAME - 1) / LA_SAMPLES_PER_FRAME;
+    block->stream_end = end;
     if (!la_queue_push_force (s->queues[0], block))
       la_block_free (block);
   }
@@ -625,7 +820,15 @@ la_session_set_prompt (LaSession * s, const gchar * prompt, GError ** error)
   LA_SESSION_LOCK (s);
   g_free (s->prompt);
   s->prompt = g_strdup (prompt);
-  s->prompt_serial++;
+  if (s->avatar) {
+    /* the worker encodes it; it counts once it is ready */
+    g_free (s->prompt_request);
+    s->prompt_request = g_strdup (prompt);
+    s->prompt_requested = TRUE;
+    g_cond_broadcast (&s->prompt_cond);
+  } else {
+    s->prompt_serial++;
+  }
   LA_SESSION_UNLOCK (s);
   return TRUE;
 }
@@ -649,6 +852,15 @@ la_session_set_reference_image (LaSession * s, const guint8 * rgb,
 
   /* copy before locking: a picture is large */
   reference = la_reference_new (rgb, width, height, stride, 0);
+  if (s->avatar) {
+    /* the VAE encode, here in the caller's thread, never in a stage's */
+    reference->cond = la_avatar_cond_new (s->avatar, reference->rgb,
+        width * 3, error);
+    if (reference->cond == NULL) {
+      la_reference_unref (reference);
+      return FALSE;
+    }
+  }
   LA_SESSION_LOCK (s);
   reference->serial = ++s->reference_serial;
   la_reference_unref (s->next_reference);
@@ -703,6 +915,24 @@ la_session_inject_fault (LaSession * s, guint stage, guint64 block_index)
   s->fault_stage = stage;
   s->fault_block = block_index;
   LA_SESSION_UNLOCK (s);
+}
+
+gboolean
+la_session_wait_prompt (LaSession * s, gint64 timeout_us)
+{
+  gint64 deadline = g_get_monotonic_time () + timeout_us;
+  gboolean done;
+
+  g_return_val_if_fail (s != NULL, FALSE);
+
+  LA_SESSION_LOCK (s);
+  while (s->prompt_requested || s->prompt_busy) {
+    if (!g_cond_wait_until (&s->prompt_cond, &s->lock, deadline))
+      break;
+  }
+  done = !s->prompt_requested && !s->prompt_busy;
+  LA_SESSION_UNLOCK (s);
+  return done;
 }
 
 void

@@ -14,6 +14,18 @@
  * order, which is what a cache needs. Within a group (Ulysses) each device
  * works on its slice of the block's sequence: the test model's latent
  * frames [d * 12 / U, (d + 1) * 12 / U).
+ *
+ * model=liveavatar: one LaAvatarStep per step the stage runs, each with
+ * its caches (Live Avatar's kv_cache1[step]), reset at a new epoch. The
+ * rolling sink: from the clip after a reference picture took effect
+ * (block cond_block), every step's sink is cond_block's clean latent frame
+ * 0, which only the stage running the LAST step sees; it publishes it
+ * through the session and the other stages wait for it there (a wait that
+ * a flush, an error or la_session_free ends). Ulysses groups: the CPU
+ * backend is one backend, so the group's first device computes the whole
+ * block and every device of the group is traced as taking part; splitting
+ * the sequence over the group (all-to-all over heads) is for the CUDA
+ * backend, later.
  */
 
 #ifdef HAVE_CONFIG_H
@@ -28,8 +40,35 @@
 void
 la_stage_dit_reset (LaStage * stage)
 {
+  guint i;
+
   memset (stage->device_state, 0, sizeof (stage->device_state));
   stage->reference_serial = 0;
+  for (i = 0; i < G_N_ELEMENTS (stage->steps); i++) {
+    if (stage->steps[i])
+      la_avatar_step_reset (stage->steps[i]);
+  }
+  stage->sink_epoch = 0;
+}
+
+gboolean
+la_stage_dit_init (LaStage * stage, GError ** error)
+{
+  LaSession *s = stage->session;
+  guint step;
+  gint h, w;
+
+  for (step = stage->first_step; step < stage->end_step; step++) {
+    stage->steps[step - stage->first_step] =
+        la_avatar_step_new (s->avatar, (gint) step, s->seed, error);
+    if (stage->steps[step - stage->first_step] == NULL)
+      return FALSE;
+  }
+  la_avatar_get_latent_size (s->avatar, &h, &w);
+  stage->sink_latent =
+      g_new (gfloat, la_avatar_block_latent_size (s->avatar) /
+      LA_LATENTS_PER_BLOCK);
+  return TRUE;
 }
 
 /* A picture this stage has not used yet comes with @block: Live Avatar
@@ -82,6 +121,89 @@ advance (LaStage * stage)
   }
 }
 
+/* the last stage: @latent [z, 3, h, w] -> the session's sink slot */
+static void
+publish_sink (LaStage * stage, const LaBlock * block, const gfloat * latent)
+{
+  LaSession *s = stage->session;
+  gsize frame = la_avatar_block_latent_size (s->avatar) / LA_LATENTS_PER_BLOCK;
+  gint h, w;
+  gsize plane, z, c;
+
+  la_avatar_get_latent_size (s->avatar, &h, &w);
+  plane = (gsize) (h * w);
+  z = frame / plane;
+  for (c = 0; c < z; c++)
+    memcpy (stage->sink_latent + c * plane,
+        latent + c * LA_LATENTS_PER_BLOCK * plane, plane * sizeof (gfloat));
+  la_session_publish_sink (s, block->epoch, block->index, stage->sink_latent);
+  /* the stage's own copy is that frame now */
+  stage->sink_epoch = block->epoch;
+  stage->sink_block = block->index;
+}
+
+static gboolean
+process_avatar (LaStage * stage, LaBlock * block, GError ** error)
+{
+  LaSession *s = stage->session;
+  gboolean last = stage->end_step == (guint) s->engine->config.sample_steps;
+  gboolean starts_clip = block->index == block->cond_block;
+  LaAvatarSink sink;
+  guint step, d;
+
+  if (block->skipped || la_session_block_is_late (s, block)) {
+    block->skipped = TRUE;
+    for (step = stage->first_step; step < stage->end_step; step++)
+      la_avatar_step_skip (stage->steps[step - stage->first_step],
+          block->index);
+    /* a sink frame that was never generated: the stages that wait for it
+     * get the picture's own latent, the sink they had in this clip */
+    if (last && starts_clip)
+      la_session_publish_sink (s, block->epoch, block->index,
+          block->reference->cond->ref_latent);
+    return TRUE;
+  }
+
+  sink.cond = block->reference->cond;
+  sink.cond_block = block->cond_block;
+  sink.generated_ref = NULL;
+  if (la_avatar_sink_needs_generated (block->index, block->cond_block)) {
+    if (stage->sink_epoch != block->epoch ||
+        stage->sink_block != block->cond_block) {
+      if (!la_session_wait_sink (s, block->epoch, block->cond_block,
+              stage->sink_latent, error))
+        return FALSE;
+      stage->sink_epoch = block->epoch;
+      stage->sink_block = block->cond_block;
+    }
+    sink.generated_ref = stage->sink_latent;
+  }
+
+  if (stage->first_step == 0) {
+    g_free (block->avatar_latent);
+    block->avatar_latent =
+        g_new (gfloat, la_avatar_block_latent_size (s->avatar));
+    la_avatar_noise (s->avatar, s->seed, block->index, block->avatar_latent);
+  }
+
+  for (step = stage->first_step; step < stage->end_step; step++) {
+    LaAvatarStep *st = stage->steps[step - stage->first_step];
+
+    if (!la_avatar_step_prepare (st, block->index, &sink, block->prompt,
+            error) ||
+        !la_avatar_step_run (st, block->avatar_latent, block->index,
+            block->avatar_features, -1, error))
+      return FALSE;
+    for (d = 0; d < stage->group->n_devices; d++)
+      la_trace_add (s->trace, LA_TRACE_DIT_STEP, block->index, (gint) step,
+          stage->id, (gint) stage->group->devices[d].index);
+  }
+
+  if (last && starts_clip)
+    publish_sink (stage, block, block->avatar_latent);
+  return TRUE;
+}
+
 gboolean
 la_stage_dit_process (LaStage * stage, LaBlock * block, GError ** error)
 {
@@ -95,6 +217,13 @@ la_stage_dit_process (LaStage * stage, LaBlock * block, GError ** error)
   if (!check_order (stage, block, error))
     return FALSE;
   prime_reference (stage, block);
+
+  if (s->avatar) {
+    if (!process_avatar (stage, block, error))
+      return FALSE;
+    advance (stage);
+    return TRUE;
+  }
 
   if (block->skipped || la_session_block_is_late (s, block)) {
     block->skipped = TRUE;

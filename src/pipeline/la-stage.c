@@ -22,6 +22,7 @@ la_stage_reset (LaStage * stage)
 {
   switch (stage->kind) {
     case LA_STAGE_AUDIO:
+      la_stage_audio_reset (stage);
       break;
     case LA_STAGE_DIT:
       la_stage_dit_reset (stage);
@@ -141,7 +142,25 @@ la_stage_join (LaStage * stage)
 void
 la_stage_clear (LaStage * stage)
 {
+  guint i;
+
   la_stage_reset (stage);
+  if (stage->history)
+    g_array_unref (stage->history);
+  stage->history = NULL;
+  for (i = 0; i < G_N_ELEMENTS (stage->steps); i++) {
+    if (stage->steps[i])
+      la_avatar_step_free (stage->steps[i]);
+    stage->steps[i] = NULL;
+  }
+  g_free (stage->sink_latent);
+  stage->sink_latent = NULL;
+  if (stage->decoder)
+    la_avatar_decoder_free (stage->decoder);
+  stage->decoder = NULL;
+  if (stage->held)
+    g_ptr_array_unref (stage->held);
+  stage->held = NULL;
   g_free (stage->rgb);
   stage->rgb = NULL;
   g_free (stage->name);

@@ -1,0 +1,67 @@
+/* liveavatar engine tests: the session running Live Avatar (tiny model)
+ * Copyright (C) 2026 liveavatar developers
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ *
+ * The tiny model is written to a temporary folder once per test program.
+ * The reference for the engine's frames is la_avatar_generate, Live
+ * Avatar's generation in one thread, on a model loaded separately: the
+ * session must give the same bytes whatever its stages and devices.
+ */
+
+#ifndef __AVATAR_UTIL_H__
+#define __AVATAR_UTIL_H__
+
+#include <glib.h>
+
+#include "liveavatar.h"
+#include "la-avatar.h"
+
+G_BEGIN_DECLS
+
+/* the engine's smallest size: 8x8 latents, 4x4 patches */
+#define AV_WIDTH 64
+#define AV_HEIGHT 64
+#define AV_SEED 7
+#define AV_PROMPT "a person talking to the camera"
+
+/* writes the tiny model (once); its folder */
+const gchar *av_model_dir (void);
+/* removes it; call at the end of main */
+void av_cleanup (void);
+/* rm -r */
+void av_remove_tree (const gchar * path);
+
+/* the reference picture, packed RGB at AV_WIDTH x AV_HEIGHT (static) */
+const guint8 *av_picture (void);
+
+/* speech-like audio for @n_blocks blocks exactly; g_free it */
+gfloat *av_audio_new (guint n_blocks, guint salt, gsize * n_samples);
+
+LaEngine *av_engine_new (const gchar * dit_devices, gint ulysses_size,
+    gboolean online_decode);
+/* RGB frames, AV_SEED, @prompt, the picture set */
+LaSession *av_session_new (LaEngine * engine, const gchar * prompt);
+
+/* pushes @pcm from a second thread, drains, pops every frame until EOS */
+GPtrArray *av_run (LaSession * session, const gfloat * pcm, gsize n);
+/* pops @n frames into @into (NULL: dropped) */
+void av_pop (LaSession * session, guint n, GPtrArray * into);
+
+/* la_avatar_generate's frames (GBytes of packed RGB, one per frame) for
+ * @pcm, on its own copy of the model */
+GPtrArray *av_reference (const gfloat * pcm, gsize n, guint n_blocks,
+    gboolean online_decode, const gchar * prompt);
+
+/* @frames[first, first + n) are byte-identical to @ref's, indices exact */
+void av_assert_frames (GPtrArray * frames, GPtrArray * ref, guint first,
+    guint n);
+/* TRUE when frame @i differs from @ref's */
+gboolean av_frame_differs (GPtrArray * frames, GPtrArray * ref, guint i);
+
+G_END_DECLS
+
+#endif /* __AVATAR_UTIL_H__ */
