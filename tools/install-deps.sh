@@ -8,7 +8,7 @@ set -euo pipefail
 
 PKGS=(
   build-essential meson ninja-build pkg-config
-  libglib2.0-dev libjson-glib-dev
+  libglib2.0-dev libjson-glib-dev libpng-dev
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-base-apps gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
