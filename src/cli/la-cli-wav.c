@@ -12,6 +12,7 @@
 
 #include "liveavatar.h"
 #include "la-cli-wav.h"
+#include "la-io-le.h"
 
 #define WAVE_FORMAT_PCM 0x0001
 #define WAVE_FORMAT_IEEE_FLOAT 0x0003
@@ -23,19 +24,6 @@
 
 #define RESAMPLE_HINT "convert it with: sox in.wav -r 16000 -c 1 -e signed " \
     "-b 16 out.wav (or ffmpeg -i in.wav -ar 16000 -ac 1 out.wav)"
-
-static guint16
-rd16 (const guint8 * p)
-{
-  return (guint16) (p[0] | (p[1] << 8));
-}
-
-static guint32
-rd32 (const guint8 * p)
-{
-  return (guint32) p[0] | ((guint32) p[1] << 8) | ((guint32) p[2] << 16) |
-      ((guint32) p[3] << 24);
-}
 
 typedef struct
 {
@@ -51,15 +39,15 @@ parse_fmt (const guint8 * p, guint32 size, const gchar * name, Format * f,
 {
   if (size < 16)
     goto bad_size;
-  f->tag = rd16 (p);
-  f->channels = rd16 (p + 2);
-  f->rate = rd32 (p + 4);
-  f->bits = rd16 (p + 14);
+  f->tag = la_io_le16 (p);
+  f->channels = la_io_le16 (p + 2);
+  f->rate = la_io_le32 (p + 4);
+  f->bits = la_io_le16 (p + 14);
   /* the sub-format GUID's first two bytes are the real format tag */
   if (f->tag == WAVE_FORMAT_EXTENSIBLE) {
     if (size < 40)
       goto bad_size;
-    f->tag = rd16 (p + 24);
+    f->tag = la_io_le16 (p + 24);
   }
   return TRUE;
 
@@ -121,7 +109,7 @@ la_cli_wav_parse (const guint8 * data, gsize size, const gchar * name,
     if (size - pos < 8)
       goto no_data;
     chunk = data + pos;
-    csize = rd32 (chunk + 4);
+    csize = la_io_le32 (chunk + 4);
     pos += 8;
 
     if (memcmp (chunk, "data", 4) == 0) {
@@ -142,9 +130,9 @@ la_cli_wav_parse (const guint8 * data, gsize size, const gchar * name,
         const guint8 *s = data + pos + i * sample_size;
 
         if (fmt.tag == WAVE_FORMAT_PCM) {
-          out[i] = (gfloat) (gint16) rd16 (s) / 32768.0f;
+          out[i] = (gfloat) (gint16) la_io_le16 (s) / 32768.0f;
         } else {
-          guint32 bits = rd32 (s);
+          guint32 bits = la_io_le32 (s);
 
           memcpy (&out[i], &bits, 4);
           if (!isfinite (out[i])) {

@@ -35,6 +35,8 @@ static const Command commands[] = {
       "pictures to VAE latents (safetensors to safetensors)"},
   {"vae-decode", la_cli_vae_decode,
       "VAE latents to pictures (safetensors to safetensors)"},
+  {"audio-window", la_cli_audio_window,
+      "how far streaming audio features are from whole-file ones"},
 };
 
 static void

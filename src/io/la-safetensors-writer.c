@@ -16,45 +16,24 @@
 #include "config.h"
 
 #include "la-safetensors-writer.h"
+#include "la-io-write.h"
 #include "liveavatar.h"
 
 #include <string.h>
 
-typedef struct
-{
-  gchar *name;
-  LaIoDType dtype;
-  gint ndim;
-  gint64 shape[LA_IO_MAX_DIMS];
-  guint8 *data;
-  gsize nbytes;
-} Entry;
-
 struct _LaSafetensorsWriter
 {
-  GPtrArray *entries;           /* Entry *, in insertion order */
-  GHashTable *names;            /* borrowed names, for duplicates */
+  LaIoWriteTensors entries;
   GPtrArray *meta_keys;         /* gchar *, insertion order */
   GHashTable *meta;             /* key -> value, owned */
 };
-
-static void
-entry_free (gpointer p)
-{
-  Entry *e = p;
-
-  g_free (e->name);
-  g_free (e->data);
-  g_free (e);
-}
 
 LaSafetensorsWriter *
 la_safetensors_writer_new (void)
 {
   LaSafetensorsWriter *w = g_new0 (LaSafetensorsWriter, 1);
 
-  w->entries = g_ptr_array_new_with_free_func (entry_free);
-  w->names = g_hash_table_new (g_str_hash, g_str_equal);
+  la_io_write_tensors_init (&w->entries);
   w->meta_keys = g_ptr_array_new_with_free_func (g_free);
   w->meta = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
   return w;
@@ -65,61 +44,30 @@ la_safetensors_writer_free (LaSafetensorsWriter * w)
 {
   if (!w)
     return;
-  g_hash_table_unref (w->names);
-  g_ptr_array_unref (w->entries);
+  la_io_write_tensors_clear (&w->entries);
   g_hash_table_unref (w->meta);
   g_ptr_array_unref (w->meta_keys);
   g_free (w);
 }
 
-/* name, shape and byte count checks shared by both add functions; the
- * tensor's byte size into @nbytes */
+#define WHAT "safetensors writer"
+
+/* what safetensors adds to la_io_write_tensors_add's checks: the header's
+ * own key is no tensor name, and a dtype of its enum */
 static gboolean
-check_tensor (LaSafetensorsWriter * w, const gchar * name, LaIoDType dtype,
-    gint ndim, const gint64 * shape, gsize * nbytes, GError ** error)
+check_tensor (const gchar * name, LaIoDType dtype, GError ** error)
 {
-  if (!name || !*name || !g_utf8_validate (name, -1, NULL) ||
-      strcmp (name, "__metadata__") == 0) {
+  if (name && strcmp (name, "__metadata__") == 0) {
     g_set_error (error, LA_ERROR, LA_ERROR_INVALID_ARGUMENT,
-        "safetensors writer: bad tensor name '%s'", name ? name : "(null)");
-    return FALSE;
-  }
-  if (g_hash_table_contains (w->names, name)) {
-    g_set_error (error, LA_ERROR, LA_ERROR_INVALID_ARGUMENT,
-        "safetensors writer: tensor '%s' added twice", name);
+        WHAT ": bad tensor name '%s'", name);
     return FALSE;
   }
   if ((gint) dtype < 0 || dtype >= LA_IO_DTYPE_COUNT) {
     g_set_error (error, LA_ERROR, LA_ERROR_INVALID_ARGUMENT,
-        "safetensors writer: tensor '%s': unknown dtype %d", name, dtype);
-    return FALSE;
-  }
-  if (ndim < 0 || ndim > LA_IO_MAX_DIMS || (ndim > 0 && !shape) ||
-      !la_io_shape_numel (ndim, shape, dtype, NULL, nbytes)) {
-    g_set_error (error, LA_ERROR, LA_ERROR_INVALID_ARGUMENT,
-        "safetensors writer: tensor '%s': bad shape (%d dimensions)", name,
-        ndim);
+        WHAT ": tensor '%s': unknown dtype %d", name ? name : "(null)", dtype);
     return FALSE;
   }
   return TRUE;
-}
-
-static Entry *
-append_entry (LaSafetensorsWriter * w, const gchar * name, LaIoDType dtype,
-    gint ndim, const gint64 * shape, gsize nbytes)
-{
-  Entry *e = g_new0 (Entry, 1);
-
-  e->name = g_strdup (name);
-  e->dtype = dtype;
-  e->ndim = ndim;
-  if (ndim > 0)
-    memcpy (e->shape, shape, ndim * sizeof (gint64));
-  e->data = g_malloc (MAX (nbytes, 1));
-  e->nbytes = nbytes;
-  g_ptr_array_add (w->entries, e);
-  g_hash_table_add (w->names, e->name);
-  return e;
 }
 
 gboolean
@@ -127,21 +75,9 @@ la_safetensors_writer_add (LaSafetensorsWriter * w, const gchar * name,
     LaIoDType dtype, gint ndim, const gint64 * shape, gconstpointer data,
     gsize nbytes, GError ** error)
 {
-  gsize want;
-  Entry *e;
-
-  if (!check_tensor (w, name, dtype, ndim, shape, &want, error))
-    return FALSE;
-  if (nbytes != want || (nbytes > 0 && !data)) {
-    g_set_error (error, LA_ERROR, LA_ERROR_INVALID_ARGUMENT,
-        "safetensors writer: tensor '%s': %" G_GSIZE_FORMAT " bytes, its "
-        "shape needs %" G_GSIZE_FORMAT, name, nbytes, want);
-    return FALSE;
-  }
-  e = append_entry (w, name, dtype, ndim, shape, nbytes);
-  if (nbytes > 0)
-    memcpy (e->data, data, nbytes);
-  return TRUE;
+  return check_tensor (name, dtype, error) &&
+      la_io_write_tensors_add (&w->entries, WHAT, name, dtype, ndim, shape,
+      G_MAXSIZE, data, nbytes, error);
 }
 
 gboolean
@@ -149,48 +85,17 @@ la_safetensors_writer_add_f32 (LaSafetensorsWriter * w, const gchar * name,
     LaIoDType dtype, gint ndim, const gint64 * shape, const gfloat * data,
     GError ** error)
 {
-  gsize nbytes, n, i;
-  Entry *e;
-
-  if (!check_tensor (w, name, dtype, ndim, shape, &nbytes, error))
+  if (!check_tensor (name, dtype, error))
     return FALSE;
   if (dtype != LA_IO_DTYPE_F32 && dtype != LA_IO_DTYPE_F16 &&
       dtype != LA_IO_DTYPE_BF16 && dtype != LA_IO_DTYPE_F8_E4M3) {
     g_set_error (error, LA_ERROR, LA_ERROR_INVALID_ARGUMENT,
-        "safetensors writer: tensor '%s': cannot convert to %s", name,
+        WHAT ": tensor '%s': cannot convert to %s", name ? name : "(null)",
         la_io_dtype_name (dtype));
     return FALSE;
   }
-  n = nbytes / la_io_dtype_size (dtype);
-  if (n > 0 && !data) {
-    g_set_error (error, LA_ERROR, LA_ERROR_INVALID_ARGUMENT,
-        "safetensors writer: tensor '%s': no data", name);
-    return FALSE;
-  }
-  e = append_entry (w, name, dtype, ndim, shape, nbytes);
-  switch (dtype) {
-    case LA_IO_DTYPE_F32:
-      if (nbytes > 0)
-        memcpy (e->data, data, nbytes);
-      break;
-    case LA_IO_DTYPE_F16:
-      for (i = 0; i < n; i++) {
-        guint16 v = GUINT16_TO_LE (la_f32_to_f16 (data[i]));
-        memcpy (e->data + 2 * i, &v, 2);
-      }
-      break;
-    case LA_IO_DTYPE_BF16:
-      for (i = 0; i < n; i++) {
-        guint16 v = GUINT16_TO_LE (la_f32_to_bf16 (data[i]));
-        memcpy (e->data + 2 * i, &v, 2);
-      }
-      break;
-    default:
-      for (i = 0; i < n; i++)
-        e->data[i] = la_f32_to_fp8_e4m3 (data[i]);
-      break;
-  }
-  return TRUE;
+  return la_io_write_tensors_add_f32 (&w->entries, WHAT, name, dtype, ndim,
+      shape, G_MAXSIZE, data, error);
 }
 
 void
@@ -245,7 +150,8 @@ dtype_rank (LaIoDType d)
 static gint
 compare_entries (gconstpointer a, gconstpointer b)
 {
-  const Entry *ea = *(Entry * const *) a, *eb = *(Entry * const *) b;
+  const LaIoWriteTensor *ea = *(LaIoWriteTensor * const *) a;
+  const LaIoWriteTensor *eb = *(LaIoWriteTensor * const *) b;
   gint ra = dtype_rank (ea->dtype), rb = dtype_rank (eb->dtype);
 
   if (ra != rb)
@@ -297,16 +203,16 @@ append_json_string (GString * s, const gchar * str)
 GBytes *
 la_safetensors_writer_to_bytes (LaSafetensorsWriter * w)
 {
-  GPtrArray *sorted = g_ptr_array_sized_new (w->entries->len);
+  GPtrArray *sorted = g_ptr_array_sized_new (w->entries.tensors->len);
   GString *header = g_string_new ("{");
   GByteArray *file;
-  guint64 offset = 0, header_len;
+  guint64 offset = 0;
   gboolean first = TRUE;
   guint i;
   gint d;
 
-  for (i = 0; i < w->entries->len; i++)
-    g_ptr_array_add (sorted, g_ptr_array_index (w->entries, i));
+  for (i = 0; i < w->entries.tensors->len; i++)
+    g_ptr_array_add (sorted, g_ptr_array_index (w->entries.tensors, i));
   g_ptr_array_sort (sorted, compare_entries);
 
   if (w->meta_keys->len > 0) {
@@ -324,7 +230,7 @@ la_safetensors_writer_to_bytes (LaSafetensorsWriter * w)
     first = FALSE;
   }
   for (i = 0; i < sorted->len; i++) {
-    const Entry *e = g_ptr_array_index (sorted, i);
+    const LaIoWriteTensor *e = g_ptr_array_index (sorted, i);
 
     if (!first)
       g_string_append_c (header, ',');
@@ -344,11 +250,10 @@ la_safetensors_writer_to_bytes (LaSafetensorsWriter * w)
     g_string_append_c (header, ' ');
 
   file = g_byte_array_sized_new (8 + header->len + offset);
-  header_len = GUINT64_TO_LE ((guint64) header->len);
-  g_byte_array_append (file, (const guint8 *) &header_len, 8);
+  la_io_put_le64 (file, header->len);
   g_byte_array_append (file, (const guint8 *) header->str, header->len);
   for (i = 0; i < sorted->len; i++) {
-    const Entry *e = g_ptr_array_index (sorted, i);
+    const LaIoWriteTensor *e = g_ptr_array_index (sorted, i);
 
     g_byte_array_append (file, e->data, e->nbytes);
   }
@@ -361,17 +266,5 @@ gboolean
 la_safetensors_writer_save (LaSafetensorsWriter * w, const gchar * path,
     GError ** error)
 {
-  GBytes *bytes = la_safetensors_writer_to_bytes (w);
-  GError *err = NULL;
-  gsize size;
-  gconstpointer data = g_bytes_get_data (bytes, &size);
-  gboolean ok = g_file_set_contents (path, data, size, &err);
-
-  if (!ok) {
-    g_set_error (error, LA_ERROR, LA_ERROR_FAILED, "cannot write %s: %s",
-        path, err->message);
-    g_error_free (err);
-  }
-  g_bytes_unref (bytes);
-  return ok;
+  return la_io_save_bytes (la_safetensors_writer_to_bytes (w), path, error);
 }

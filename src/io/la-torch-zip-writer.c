@@ -18,6 +18,7 @@
 #include "config.h"
 
 #include "la-torch-zip-writer.h"
+#include "la-io-write.h"
 #include "liveavatar.h"
 
 #include <string.h>
@@ -30,40 +31,17 @@
 #define ALIGN 64
 #define SETITEMS_BATCH 1000     /* pickle.py's _BATCHSIZE */
 
-typedef struct
-{
-  gchar *name;
-  LaIoDType dtype;
-  gint ndim;
-  gint64 shape[LA_IO_MAX_DIMS];
-  gint64 numel;
-  guint8 *data;
-  gsize nbytes;
-} Entry;
-
 struct _LaTorchZipWriter
 {
-  GPtrArray *entries;           /* Entry *, dict order */
-  GHashTable *names;            /* borrowed, for duplicates */
+  LaIoWriteTensors entries;     /* dict order */
 };
-
-static void
-entry_free (gpointer p)
-{
-  Entry *e = p;
-
-  g_free (e->name);
-  g_free (e->data);
-  g_free (e);
-}
 
 LaTorchZipWriter *
 la_torch_zip_writer_new (void)
 {
   LaTorchZipWriter *w = g_new0 (LaTorchZipWriter, 1);
 
-  w->entries = g_ptr_array_new_with_free_func (entry_free);
-  w->names = g_hash_table_new (g_str_hash, g_str_equal);
+  la_io_write_tensors_init (&w->entries);
   return w;
 }
 
@@ -72,8 +50,7 @@ la_torch_zip_writer_free (LaTorchZipWriter * w)
 {
   if (!w)
     return;
-  g_hash_table_unref (w->names);
-  g_ptr_array_unref (w->entries);
+  la_io_write_tensors_clear (&w->entries);
   g_free (w);
 }
 
@@ -107,55 +84,23 @@ storage_class (LaIoDType dtype)
   }
 }
 
-static Entry *
-new_entry (LaTorchZipWriter * w, const gchar * name, LaIoDType dtype,
-    gint ndim, const gint64 * shape, gsize * nbytes, GError ** error)
-{
-  Entry *e;
-  gint64 numel;
+#define WHAT "torch zip writer"
 
-  if (!name || !*name || !g_utf8_validate (name, -1, NULL)) {
-    g_set_error (error, LA_ERROR, LA_ERROR_INVALID_ARGUMENT,
-        "torch zip writer: bad tensor name '%s'", name ? name : "(null)");
-    return NULL;
-  }
-  if (g_hash_table_contains (w->names, name)) {
-    g_set_error (error, LA_ERROR, LA_ERROR_INVALID_ARGUMENT,
-        "torch zip writer: tensor '%s' added twice", name);
-    return NULL;
-  }
+/* a dtype torch has a typed storage for; ZIP without ZIP64 also limits a
+ * tensor to 4 GiB (checked with the shape) */
+static gboolean
+check_dtype (const gchar * name, LaIoDType dtype, GError ** error)
+{
+  gboolean known = (gint) dtype >= 0 && dtype < LA_IO_DTYPE_COUNT;
+
   /* NULL for a dtype out of range too */
   if (!storage_class (dtype)) {
     g_set_error (error, LA_ERROR, LA_ERROR_INVALID_ARGUMENT,
-        "torch zip writer: tensor '%s': dtype %s has no typed storage", name,
-        (gint) dtype >= 0 && dtype < LA_IO_DTYPE_COUNT ?
-        la_io_dtype_name (dtype) : "?");
-    return NULL;
+        WHAT ": tensor '%s': dtype %s has no typed storage",
+        name ? name : "(null)", known ? la_io_dtype_name (dtype) : "?");
+    return FALSE;
   }
-  if (ndim < 0 || ndim > LA_IO_MAX_DIMS || (ndim > 0 && !shape) ||
-      !la_io_shape_numel (ndim, shape, dtype, &numel, nbytes) ||
-      *nbytes > G_MAXUINT32) {
-    g_set_error (error, LA_ERROR, LA_ERROR_INVALID_ARGUMENT,
-        "torch zip writer: tensor '%s': bad shape (%d dimensions)", name, ndim);
-    return NULL;
-  }
-  e = g_new0 (Entry, 1);
-  e->name = g_strdup (name);
-  e->dtype = dtype;
-  e->ndim = ndim;
-  if (ndim > 0)
-    memcpy (e->shape, shape, ndim * sizeof (gint64));
-  e->numel = numel;
-  e->nbytes = *nbytes;
-  e->data = g_malloc (MAX (*nbytes, 1));
-  return e;
-}
-
-static void
-keep_entry (LaTorchZipWriter * w, Entry * e)
-{
-  g_ptr_array_add (w->entries, e);
-  g_hash_table_add (w->names, e->name);
+  return TRUE;
 }
 
 gboolean
@@ -163,22 +108,9 @@ la_torch_zip_writer_add (LaTorchZipWriter * w, const gchar * name,
     LaIoDType dtype, gint ndim, const gint64 * shape, gconstpointer data,
     gsize nbytes, GError ** error)
 {
-  gsize want;
-  Entry *e = new_entry (w, name, dtype, ndim, shape, &want, error);
-
-  if (!e)
-    return FALSE;
-  if (nbytes != want || (nbytes > 0 && !data)) {
-    g_set_error (error, LA_ERROR, LA_ERROR_INVALID_ARGUMENT,
-        "torch zip writer: tensor '%s': %" G_GSIZE_FORMAT " bytes, its "
-        "shape needs %" G_GSIZE_FORMAT, name, nbytes, want);
-    entry_free (e);
-    return FALSE;
-  }
-  if (nbytes > 0)
-    memcpy (e->data, data, nbytes);
-  keep_entry (w, e);
-  return TRUE;
+  return check_dtype (name, dtype, error) &&
+      la_io_write_tensors_add (&w->entries, WHAT, name, dtype, ndim, shape,
+      G_MAXUINT32, data, nbytes, error);
 }
 
 gboolean
@@ -186,43 +118,15 @@ la_torch_zip_writer_add_f32 (LaTorchZipWriter * w, const gchar * name,
     LaIoDType dtype, gint ndim, const gint64 * shape, const gfloat * data,
     GError ** error)
 {
-  gsize nbytes, i;
-  Entry *e;
-
   if (dtype != LA_IO_DTYPE_F32 && dtype != LA_IO_DTYPE_F16 &&
       dtype != LA_IO_DTYPE_BF16) {
     g_set_error (error, LA_ERROR, LA_ERROR_INVALID_ARGUMENT,
-        "torch zip writer: tensor '%s': cannot convert to dtype %d",
+        WHAT ": tensor '%s': cannot convert to dtype %d",
         name ? name : "(null)", dtype);
     return FALSE;
   }
-  e = new_entry (w, name, dtype, ndim, shape, &nbytes, error);
-  if (!e)
-    return FALSE;
-  if (e->numel > 0 && !data) {
-    g_set_error (error, LA_ERROR, LA_ERROR_INVALID_ARGUMENT,
-        "torch zip writer: tensor '%s': no data", name);
-    entry_free (e);
-    return FALSE;
-  }
-  for (i = 0; i < (gsize) e->numel; i++) {
-    guint16 v;
-
-    switch (dtype) {
-      case LA_IO_DTYPE_F32:
-        memcpy (e->data + 4 * i, data + i, 4);
-        continue;
-      case LA_IO_DTYPE_F16:
-        v = la_f32_to_f16 (data[i]);
-        break;
-      default:
-        v = la_f32_to_bf16 (data[i]);
-        break;
-    }
-    memcpy (e->data + 2 * i, &v, 2);
-  }
-  keep_entry (w, e);
-  return TRUE;
+  return la_io_write_tensors_add_f32 (&w->entries, WHAT, name, dtype, ndim,
+      shape, G_MAXUINT32, data, error);
 }
 
 /* ---- pickle ---- */
@@ -292,7 +196,7 @@ pk_tuple (GString * p, const gint64 * v, gint n)
 }
 
 static void
-pk_tensor (GString * p, const Entry * e, guint key)
+pk_tensor (GString * p, const LaIoWriteTensor * e, guint key)
 {
   gint64 stride[LA_IO_MAX_DIMS];
   gchar buf[16];
@@ -332,14 +236,15 @@ make_pickle (LaTorchZipWriter * w)
   g_string_append_len (p, "\x80\x02", 2);
   pk_global (p, "collections", "OrderedDict");
   g_string_append (p, ")R");
-  for (i = 0; i < w->entries->len; i++) {
-    const Entry *e = g_ptr_array_index (w->entries, i);
+  for (i = 0; i < w->entries.tensors->len; i++) {
+    const LaIoWriteTensor *e = g_ptr_array_index (w->entries.tensors, i);
 
     if (i % SETITEMS_BATCH == 0)
       g_string_append_c (p, '(');
     pk_unicode (p, e->name);
     pk_tensor (p, e, i);
-    if (i % SETITEMS_BATCH == SETITEMS_BATCH - 1 || i + 1 == w->entries->len)
+    if (i % SETITEMS_BATCH == SETITEMS_BATCH - 1
+        || i + 1 == w->entries.tensors->len)
       g_string_append_c (p, 'u');
   }
   g_string_append_c (p, '.');
@@ -374,22 +279,6 @@ crc32 (const guint8 * data, gsize n)
   return c ^ 0xffffffffu;
 }
 
-static void
-put16 (GByteArray * a, guint v)
-{
-  guint8 b[2] = { v & 0xff, (v >> 8) & 0xff };
-
-  g_byte_array_append (a, b, 2);
-}
-
-static void
-put32 (GByteArray * a, guint32 v)
-{
-  guint8 b[4] = { v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, v >> 24 };
-
-  g_byte_array_append (a, b, 4);
-}
-
 typedef struct
 {
   gchar *name;
@@ -418,20 +307,20 @@ add_record (GByteArray * zip, GArray * records, const gchar * name,
   r.offset = zip->len;
   pad = (ALIGN - (zip->len + 30 + name_len + 4) % ALIGN) % ALIGN;
 
-  put32 (zip, 0x04034b50u);
-  put16 (zip, 20);              /* version needed: 2.0, stored */
-  put16 (zip, 0);               /* flags */
-  put16 (zip, 0);               /* method: stored */
-  put16 (zip, DOS_TIME);
-  put16 (zip, DOS_DATE);
-  put32 (zip, r.crc);
-  put32 (zip, r.size);
-  put32 (zip, r.size);
-  put16 (zip, name_len);
-  put16 (zip, 4 + pad);
+  la_io_put_le32 (zip, 0x04034b50u);
+  la_io_put_le16 (zip, 20);     /* version needed: 2.0, stored */
+  la_io_put_le16 (zip, 0);      /* flags */
+  la_io_put_le16 (zip, 0);      /* method: stored */
+  la_io_put_le16 (zip, DOS_TIME);
+  la_io_put_le16 (zip, DOS_DATE);
+  la_io_put_le32 (zip, r.crc);
+  la_io_put_le32 (zip, r.size);
+  la_io_put_le32 (zip, r.size);
+  la_io_put_le16 (zip, name_len);
+  la_io_put_le16 (zip, 4 + pad);
   g_byte_array_append (zip, (const guint8 *) name, name_len);
-  put16 (zip, 0x4246);          /* "FB", as torch's writer */
-  put16 (zip, pad);
+  la_io_put_le16 (zip, 0x4246); /* "FB", as torch's writer */
+  la_io_put_le16 (zip, pad);
   while (pad-- > 0)
     g_byte_array_append (zip, (const guint8 *) "Z", 1);
   g_byte_array_append (zip, data, size);
@@ -449,35 +338,35 @@ finish_zip (GByteArray * zip, GArray * records)
     const Record *r = &g_array_index (records, Record, i);
     gsize name_len = strlen (r->name);
 
-    put32 (zip, 0x02014b50u);
-    put16 (zip, 20);            /* made by: 2.0, MS-DOS attributes */
-    put16 (zip, 20);
-    put16 (zip, 0);
-    put16 (zip, 0);
-    put16 (zip, DOS_TIME);
-    put16 (zip, DOS_DATE);
-    put32 (zip, r->crc);
-    put32 (zip, r->size);
-    put32 (zip, r->size);
-    put16 (zip, name_len);
-    put16 (zip, 0);             /* extra */
-    put16 (zip, 0);             /* comment */
-    put16 (zip, 0);             /* disk */
-    put16 (zip, 0);             /* internal attributes */
-    put32 (zip, 0);             /* external attributes */
-    put32 (zip, r->offset);
+    la_io_put_le32 (zip, 0x02014b50u);
+    la_io_put_le16 (zip, 20);   /* made by: 2.0, MS-DOS attributes */
+    la_io_put_le16 (zip, 20);
+    la_io_put_le16 (zip, 0);
+    la_io_put_le16 (zip, 0);
+    la_io_put_le16 (zip, DOS_TIME);
+    la_io_put_le16 (zip, DOS_DATE);
+    la_io_put_le32 (zip, r->crc);
+    la_io_put_le32 (zip, r->size);
+    la_io_put_le32 (zip, r->size);
+    la_io_put_le16 (zip, name_len);
+    la_io_put_le16 (zip, 0);    /* extra */
+    la_io_put_le16 (zip, 0);    /* comment */
+    la_io_put_le16 (zip, 0);    /* disk */
+    la_io_put_le16 (zip, 0);    /* internal attributes */
+    la_io_put_le32 (zip, 0);    /* external attributes */
+    la_io_put_le32 (zip, r->offset);
     g_byte_array_append (zip, (const guint8 *) r->name, name_len);
   }
   if (records->len > 0xffff || zip->len + 22 > G_MAXUINT32)
     return FALSE;
-  put32 (zip, 0x06054b50u);
-  put16 (zip, 0);
-  put16 (zip, 0);
-  put16 (zip, records->len);
-  put16 (zip, records->len);
-  put32 (zip, (guint32) (zip->len - 12 - cd_offset));
-  put32 (zip, (guint32) cd_offset);
-  put16 (zip, 0);
+  la_io_put_le32 (zip, 0x06054b50u);
+  la_io_put_le16 (zip, 0);
+  la_io_put_le16 (zip, 0);
+  la_io_put_le16 (zip, records->len);
+  la_io_put_le16 (zip, records->len);
+  la_io_put_le32 (zip, (guint32) (zip->len - 12 - cd_offset));
+  la_io_put_le32 (zip, (guint32) cd_offset);
+  la_io_put_le16 (zip, 0);
   return TRUE;
 }
 
@@ -501,8 +390,8 @@ la_torch_zip_writer_to_bytes (LaTorchZipWriter * w, GError ** error)
       (const guint8 *) pickle->str, pickle->len);
   ok = ok && add_record (zip, records, PREFIX "byteorder",
       (const guint8 *) "little", 6);
-  for (i = 0; ok && i < w->entries->len; i++) {
-    const Entry *e = g_ptr_array_index (w->entries, i);
+  for (i = 0; ok && i < w->entries.tensors->len; i++) {
+    const LaIoWriteTensor *e = g_ptr_array_index (w->entries.tensors, i);
     gchar *name = g_strdup_printf (PREFIX "data/%u", i);
 
     ok = add_record (zip, records, name, e->data, e->nbytes);
@@ -526,21 +415,6 @@ gboolean
 la_torch_zip_writer_save (LaTorchZipWriter * w, const gchar * path,
     GError ** error)
 {
-  GBytes *bytes = la_torch_zip_writer_to_bytes (w, error);
-  GError *err = NULL;
-  gconstpointer data;
-  gsize size;
-  gboolean ok;
-
-  if (!bytes)
-    return FALSE;
-  data = g_bytes_get_data (bytes, &size);
-  ok = g_file_set_contents (path, data, size, &err);
-  if (!ok) {
-    g_set_error (error, LA_ERROR, LA_ERROR_FAILED, "cannot write %s: %s",
-        path, err->message);
-    g_error_free (err);
-  }
-  g_bytes_unref (bytes);
-  return ok;
+  return la_io_save_bytes (la_torch_zip_writer_to_bytes (w, error), path,
+      error);
 }

@@ -16,6 +16,7 @@
 #include "config.h"
 
 #include "la-zip.h"
+#include "la-io-le.h"
 #include "liveavatar.h"
 
 #include <string.h>
@@ -42,25 +43,6 @@ struct _LaZip
   GHashTable *by_name;          /* name -> LaZipEntry *, borrowed */
 };
 
-static guint16
-rd16 (const guint8 * p)
-{
-  return (guint16) (p[0] | (p[1] << 8));
-}
-
-static guint32
-rd32 (const guint8 * p)
-{
-  return (guint32) p[0] | ((guint32) p[1] << 8) | ((guint32) p[2] << 16) |
-      ((guint32) p[3] << 24);
-}
-
-static guint64
-rd64 (const guint8 * p)
-{
-  return (guint64) rd32 (p) | ((guint64) rd32 (p + 4) << 32);
-}
-
 /* [off, off + len) inside [0, size) without overflow */
 static inline gboolean
 in_range (guint64 off, guint64 len, guint64 size)
@@ -82,8 +64,8 @@ find_directory (LaZip * zip, const guint8 * data, gsize size,
     goto no_eocd;
   lowest = size - EOCD_SIZE > MAX_COMMENT ? size - EOCD_SIZE - MAX_COMMENT : 0;
   for (pos = size - EOCD_SIZE + 1; pos-- > lowest;) {
-    if (rd32 (data + pos) == SIG_EOCD &&
-        pos + EOCD_SIZE + rd16 (data + pos + 20) <= size) {
+    if (la_io_le32 (data + pos) == SIG_EOCD &&
+        pos + EOCD_SIZE + la_io_le16 (data + pos + 20) <= size) {
       found = TRUE;
       break;
     }
@@ -91,31 +73,31 @@ find_directory (LaZip * zip, const guint8 * data, gsize size,
   if (!found)
     goto no_eocd;
 
-  if (rd16 (data + pos + 4) != 0 || rd16 (data + pos + 6) != 0)
+  if (la_io_le16 (data + pos + 4) != 0 || la_io_le16 (data + pos + 6) != 0)
     goto multi_disk;
-  *n_entries = rd16 (data + pos + 10);
-  *cd_size = rd32 (data + pos + 12);
-  *cd_offset = rd32 (data + pos + 16);
+  *n_entries = la_io_le16 (data + pos + 10);
+  *cd_size = la_io_le32 (data + pos + 12);
+  *cd_offset = la_io_le32 (data + pos + 16);
   end_of_cd = pos;
 
   /* ZIP64: a locator right before the end record points at the 64-bit one */
   if (pos >= EOCD64_LOC_SIZE &&
-      rd32 (data + pos - EOCD64_LOC_SIZE) == SIG_EOCD64_LOC) {
+      la_io_le32 (data + pos - EOCD64_LOC_SIZE) == SIG_EOCD64_LOC) {
     const guint8 *loc = data + pos - EOCD64_LOC_SIZE;
-    guint64 off = rd64 (loc + 8);
+    guint64 off = la_io_le64 (loc + 8);
     const guint8 *e;
 
-    if (rd32 (loc + 4) != 0 || rd32 (loc + 16) > 1)
+    if (la_io_le32 (loc + 4) != 0 || la_io_le32 (loc + 16) > 1)
       goto multi_disk;
     if (!in_range (off, EOCD64_SIZE, pos - EOCD64_LOC_SIZE) ||
-        rd32 (data + off) != SIG_EOCD64)
+        la_io_le32 (data + off) != SIG_EOCD64)
       goto bad_eocd64;
     e = data + off;
-    if (rd32 (e + 16) != 0 || rd32 (e + 20) != 0)
+    if (la_io_le32 (e + 16) != 0 || la_io_le32 (e + 20) != 0)
       goto multi_disk;
-    *n_entries = rd64 (e + 32);
-    *cd_size = rd64 (e + 40);
-    *cd_offset = rd64 (e + 48);
+    *n_entries = la_io_le64 (e + 32);
+    *cd_size = la_io_le64 (e + 40);
+    *cd_offset = la_io_le64 (e + 48);
     end_of_cd = off;
   } else if (*n_entries == 0xffff || *cd_size == 0xffffffffu ||
       *cd_offset == 0xffffffffu) {
@@ -175,8 +157,8 @@ apply_zip64_extra (const guint8 * extra, gsize len, guint64 * usize,
   gsize p = 0;
 
   while (p + 4 <= len) {
-    guint16 id = rd16 (extra + p);
-    guint16 flen = rd16 (extra + p + 2);
+    guint16 id = la_io_le16 (extra + p);
+    guint16 flen = la_io_le16 (extra + p + 2);
     const guint8 *f = extra + p + 4;
     gsize q = 0;
 
@@ -191,7 +173,7 @@ apply_zip64_extra (const guint8 * extra, gsize len, guint64 * usize,
           continue;
         if (q + 8 > flen)
           return FALSE;
-        *fields[i] = rd64 (f + q);
+        *fields[i] = la_io_le64 (f + q);
         q += 8;
       }
       return TRUE;
@@ -210,16 +192,16 @@ read_entry (LaZip * zip, const guint8 * data, gsize size, const guint8 * cd,
   const guint8 *name, *local;
   gchar *entry_name = NULL;
 
-  if (cd_left < CENTRAL_SIZE || rd32 (cd) != SIG_CENTRAL)
+  if (cd_left < CENTRAL_SIZE || la_io_le32 (cd) != SIG_CENTRAL)
     goto bad_header;
-  flags = rd16 (cd + 8);
-  method = rd16 (cd + 10);
-  csize = rd32 (cd + 20);
-  usize = rd32 (cd + 24);
-  name_len = rd16 (cd + 28);
-  extra_len = rd16 (cd + 30);
-  comment_len = rd16 (cd + 32);
-  local_off = rd32 (cd + 42);
+  flags = la_io_le16 (cd + 8);
+  method = la_io_le16 (cd + 10);
+  csize = la_io_le32 (cd + 20);
+  usize = la_io_le32 (cd + 24);
+  name_len = la_io_le16 (cd + 28);
+  extra_len = la_io_le16 (cd + 30);
+  comment_len = la_io_le16 (cd + 32);
+  local_off = la_io_le32 (cd + 42);
   if ((gsize) CENTRAL_SIZE + name_len + extra_len + comment_len > cd_left)
     goto bad_header;
   *consumed = (gsize) CENTRAL_SIZE + name_len + extra_len + comment_len;
@@ -239,14 +221,14 @@ read_entry (LaZip * zip, const guint8 * data, gsize size, const guint8 * cd,
     goto compressed;
 
   if (!in_range (local_off, LOCAL_SIZE, size) ||
-      rd32 (data + local_off) != SIG_LOCAL)
+      la_io_le32 (data + local_off) != SIG_LOCAL)
     goto bad_local;
   local = data + local_off;
-  if (rd16 (local + 26) != name_len ||
+  if (la_io_le16 (local + 26) != name_len ||
       !in_range (local_off + LOCAL_SIZE, name_len, size) ||
       memcmp (local + LOCAL_SIZE, name, name_len) != 0)
     goto bad_local;
-  data_off = local_off + LOCAL_SIZE + name_len + rd16 (local + 28);
+  data_off = local_off + LOCAL_SIZE + name_len + la_io_le16 (local + 28);
   if (!in_range (data_off, usize, size))
     goto past_end;
 

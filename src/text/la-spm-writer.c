@@ -18,6 +18,7 @@
 #include "config.h"
 
 #include "la-spm-writer.h"
+#include "la-io-write.h"
 #include "liveavatar.h"
 
 #include <string.h>
@@ -180,9 +181,8 @@ pb_float (GByteArray * a, guint number, gfloat v)
   guint32 bits;
 
   memcpy (&bits, &v, 4);
-  bits = GUINT32_TO_LE (bits);
   pb_tag (a, number, 5);
-  g_byte_array_append (a, (const guint8 *) &bits, 4);
+  la_io_put_le32 (a, bits);
 }
 
 static void
@@ -255,21 +255,5 @@ la_spm_writer_to_bytes (LaSpmWriter * w, GError ** error)
 gboolean
 la_spm_writer_save (LaSpmWriter * w, const gchar * path, GError ** error)
 {
-  GBytes *bytes = la_spm_writer_to_bytes (w, error);
-  GError *err = NULL;
-  gconstpointer data;
-  gsize size;
-  gboolean ok;
-
-  if (!bytes)
-    return FALSE;
-  data = g_bytes_get_data (bytes, &size);
-  ok = g_file_set_contents (path, data, size, &err);
-  if (!ok) {
-    g_set_error (error, LA_ERROR, LA_ERROR_FAILED, "cannot write %s: %s",
-        path, err->message);
-    g_error_free (err);
-  }
-  g_bytes_unref (bytes);
-  return ok;
+  return la_io_save_bytes (la_spm_writer_to_bytes (w, error), path, error);
 }

@@ -15,31 +15,12 @@
 
 #include "la-audio-frontend.h"
 #include "la-avatar-generate.h"
-#include "la-tiny-model.h"
 #include "liveavatar.h"
 #include "test-common.h"
+#include "test-tiny.h"
 
-#include <glib/gstdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void
-remove_tree (const gchar * path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const gchar *name;
-
-  if (dir) {
-    while ((name = g_dir_read_name (dir))) {
-      gchar *p = g_build_filename (path, name, NULL);
-
-      remove_tree (p);
-      g_free (p);
-    }
-    g_dir_close (dir);
-  }
-  g_remove (path);
-}
 
 /* the same blocks again through the pieces, timed one by one */
 static void
@@ -108,7 +89,7 @@ main (int argc, char **argv)
   gint width = argc > 2 ? atoi (argv[1]) : 256;
   gint height = argc > 2 ? atoi (argv[2]) : 128;
   guint n_blocks = argc > 3 ? (guint) atoi (argv[3]) : 8;
-  gchar *dir = g_dir_make_tmp ("la-bench-XXXXXX", NULL);
+  gchar *dir = la_test_tiny_model_new (1);
   LaAvatarGenerateParams p;
   LaAvatarConfig cfg;
   LaAvatarCond *cond;
@@ -121,8 +102,6 @@ main (int argc, char **argv)
   gsize n_pcm = (gsize) n_blocks * 7680, i;
   gint64 t0, t1, t2;
 
-  if (!la_tiny_model_write (dir, 1, &err))
-    g_error ("%s", err->message);
   la_avatar_config_init (&cfg);
   cfg.model_dir = dir;
   cfg.width = width;
@@ -170,7 +149,6 @@ main (int argc, char **argv)
   la_avatar_cond_unref (cond);
   la_avatar_free (avatar);
   la_backend_free (be);
-  remove_tree (dir);
-  g_free (dir);
+  la_test_tiny_model_free (dir);
   return 0;
 }

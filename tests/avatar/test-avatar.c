@@ -19,9 +19,9 @@
 #include "la-dit-private.h"
 #include "la-lora.h"
 #include "la-safetensors-writer.h"
-#include "la-tiny-model.h"
 #include "liveavatar.h"
 #include "test-common.h"
+#include "test-tiny.h"
 
 #include <glib/gstdio.h>
 #include <math.h>
@@ -37,24 +37,6 @@ static LaBackend *be;
 static LaAvatar *avatar;
 static LaAvatarCond *cond;
 static LaAvatarPrompt *prompt;
-
-static void
-remove_tree (const gchar * path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const gchar *name;
-
-  if (dir) {
-    while ((name = g_dir_read_name (dir))) {
-      gchar *p = g_build_filename (path, name, NULL);
-
-      remove_tree (p);
-      g_free (p);
-    }
-    g_dir_close (dir);
-  }
-  g_remove (path);
-}
 
 /* a copy of the tiny folder (its files, one level of folders) */
 static void
@@ -143,20 +125,20 @@ test_load_errors (void)
   g_free (shard);
 
   shard = g_build_filename (copy, LA_AVATAR_CONFIG_FILE, NULL);
-  remove_tree (tmp);
+  la_test_remove_tree (tmp);
   copy_tree (tiny_dir, copy);
   g_assert_cmpint (g_remove (shard), ==, 0);
   expect_load_error (&cfg, LA_ERROR_MODEL_NOT_FOUND, shard, NULL);
   g_free (shard);
 
   shard = g_build_filename (copy, LA_AVATAR_VAE_FILE, NULL);
-  remove_tree (tmp);
+  la_test_remove_tree (tmp);
   copy_tree (tiny_dir, copy);
   g_assert_cmpint (g_remove (shard), ==, 0);
   expect_load_error (&cfg, LA_ERROR_MODEL_NOT_FOUND, LA_AVATAR_VAE_FILE, NULL);
   g_free (shard);
 
-  remove_tree (tmp);
+  la_test_remove_tree (tmp);
   g_free (missing);
   g_free (copy);
   g_free (tmp);
@@ -209,7 +191,7 @@ test_lora_errors (void)
       "diffusion_pytorch_model-0000");
   g_free (lora);
 
-  remove_tree (tmp);
+  la_test_remove_tree (tmp);
   g_free (tmp);
 }
 
@@ -926,10 +908,7 @@ setup (void)
   gfloat *ctx, *lat;
   gsize i;
 
-  tiny_dir = g_dir_make_tmp ("la-tiny-XXXXXX", &err);
-  g_assert_no_error (err);
-  g_assert_true (la_tiny_model_write (tiny_dir, 1, &err));
-  g_assert_no_error (err);
+  tiny_dir = la_test_tiny_model_new (1);
   be = la_test_cpu ();
   base_config (&cfg, tiny_dir);
   cfg.load_text_encoder = TRUE;
@@ -988,7 +967,6 @@ main (int argc, char **argv)
   la_avatar_cond_unref (cond);
   la_avatar_free (avatar);
   la_backend_free (be);
-  remove_tree (tiny_dir);
-  g_free (tiny_dir);
+  la_test_tiny_model_free (tiny_dir);
   return ret;
 }

@@ -15,7 +15,6 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include <glib/gstdio.h>
 
 #include "liveavatar.h"
 #include "la-avatar.h"
@@ -23,6 +22,7 @@
 #include "la-dit-config.h"
 #include "la-safetensors-writer.h"
 #include "test-common.h"
+#include "test-tiny.h"
 
 #define FRAMES_PER_CLIP 48
 #define SAMPLES_PER_CLIP 30720
@@ -675,24 +675,33 @@ test_vae (void)
   g_free (back);
 }
 
+/* audio-window: a window that covers the whole stream is the whole-file
+ * encode (distance exactly 0), a short one is not; bad lists are usage
+ * errors */
 static void
-remove_tree (const gchar * path)
+test_audio_window (void)
 {
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const gchar *name;
+  gchar *wav = write_wav ("window.wav", 3 * 7680, 16000);
+  gchar *out = NULL;
+  gchar **lines;
 
-  if (dir) {
-    while ((name = g_dir_read_name (dir))) {
-      gchar *child = g_build_filename (path, name, NULL);
+  g_assert_cmpint (run (&out, NULL, "audio-window", "--model", model,
+          "--audio", wav, "--lookback", "60", "--lookahead", "60,0", NULL), ==,
+      0);
+  lines = g_strsplit (out, "\n", -1);
+  /* title, blank, header, rule, one row */
+  g_assert_cmpuint (g_strv_length (lines), >=, 5);
+  g_assert_true (g_str_has_prefix (lines[4], "| 60.00 s | 0.00e+00 / "
+          "0.00e+00 |"));
+  g_assert_null (strstr (lines[4] + strlen ("| 60.00 s | 0.00e+00 / "
+              "0.00e+00 |"), "0.00e+00 / 0.00e+00"));
+  g_strfreev (lines);
+  g_free (out);
 
-      remove_tree (child);
-      g_free (child);
-    }
-    g_dir_close (dir);
-    g_rmdir (path);
-  } else {
-    g_unlink (path);
-  }
+  assert_fails (2, "durations", "audio-window", "--model", model, "--audio",
+      wav, "--lookahead", "0.4,x");
+  assert_fails (2, "required", "audio-window", "--audio", wav);
+  g_free (wav);
 }
 
 int
@@ -722,9 +731,10 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/program/seeds-and-clips", test_seeds_and_clips);
   g_test_add_func ("/cli/program/parity-inputs", test_parity_inputs);
   g_test_add_func ("/cli/program/vae", test_vae);
+  g_test_add_func ("/cli/program/audio-window", test_audio_window);
   status = g_test_run ();
 
-  remove_tree (tmp);
+  la_test_remove_tree (tmp);
   g_free (tmp);
   g_free (model);
   g_free (picture);

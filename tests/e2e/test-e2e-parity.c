@@ -31,10 +31,9 @@
 
 #include "la-avatar-generate.h"
 #include "la-checkpoint.h"
-#include "la-tiny-model.h"
 #include "liveavatar.h"
+#include "test-tiny.h"
 
-#include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
 
@@ -251,28 +250,6 @@ on_frames (gpointer user_data, guint64 first_frame, const guint8 * rgb,
   return TRUE;
 }
 
-static void
-remove_tree (const gchar * path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const gchar *name;
-
-  if (dir) {
-    while ((name = g_dir_read_name (dir))) {
-      gchar *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR)
-          && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (child);
-      else
-        g_unlink (child);
-      g_free (child);
-    }
-    g_dir_close (dir);
-  }
-  g_rmdir (path);
-}
-
 static gint
 compare_names (gconstpointer a, gconstpointer b)
 {
@@ -435,10 +412,7 @@ test_generate (void)
   r.pixel_fail = g_string_new (NULL);
   r.frames_in_order = TRUE;
 
-  dir = g_dir_make_tmp ("la-e2e-XXXXXX", &error);
-  g_assert_no_error (error);
-  g_assert_true (la_tiny_model_write (dir, (guint64) tiny_seed, &error));
-  g_assert_no_error (error);
+  dir = la_test_tiny_model_new ((guint64) tiny_seed);
   check_model_digest (&r, dir);
 
   be = la_backend_new (LA_BACKEND_CPU, 0, &error);
@@ -498,8 +472,7 @@ test_generate (void)
   la_avatar_cond_unref (cond);
   la_avatar_free (avatar);
   la_backend_free (be);
-  remove_tree (dir);
-  g_free (dir);
+  la_test_tiny_model_free (dir);
   g_string_free (r.pixel_fail, TRUE);
   g_free (r.latent_err);
   g_free (draws);

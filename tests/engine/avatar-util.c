@@ -13,12 +13,11 @@
 
 #include <math.h>
 #include <string.h>
-#include <glib/gstdio.h>
 
 #include "avatar-util.h"
 #include "la-avatar-generate.h"
 #include "la-backend.h"
-#include "la-tiny-model.h"
+#include "test-tiny.h"
 
 #define TINY_SEED 1
 /* a frame can take a while under the sanitizers: the first ones wait for
@@ -31,44 +30,17 @@ static guint8 picture[AV_WIDTH * AV_HEIGHT * 3];
 const gchar *
 av_model_dir (void)
 {
-  GError *err = NULL;
-
   if (model_dir != NULL)
     return model_dir;
-  model_dir = g_dir_make_tmp ("la-test-avatar-XXXXXX", &err);
-  g_assert_no_error (err);
-  g_assert_true (la_tiny_model_write (model_dir, TINY_SEED, &err));
-  g_assert_no_error (err);
+  model_dir = la_test_tiny_model_new (TINY_SEED);
   return model_dir;
-}
-
-void
-av_remove_tree (const gchar * path)
-{
-  GDir *dir;
-  const gchar *name;
-
-  if (g_file_test (path, G_FILE_TEST_IS_DIR) &&
-      !g_file_test (path, G_FILE_TEST_IS_SYMLINK)) {
-    dir = g_dir_open (path, 0, NULL);
-    while (dir && (name = g_dir_read_name (dir)) != NULL) {
-      gchar *child = g_build_filename (path, name, NULL);
-
-      av_remove_tree (child);
-      g_free (child);
-    }
-    if (dir)
-      g_dir_close (dir);
-  }
-  g_remove (path);
 }
 
 void
 av_cleanup (void)
 {
-  if (model_dir != NULL)
-    av_remove_tree (model_dir);
-  g_clear_pointer (&model_dir, g_free);
+  la_test_tiny_model_free (model_dir);
+  model_dir = NULL;
 }
 
 /* a face-sized smooth blob on a gradient: something the VAE can encode */
@@ -184,10 +156,19 @@ push_thread (gpointer data)
 GPtrArray *
 av_run (LaSession * session, const gfloat * pcm, gsize n)
 {
-  Pusher p = { session, pcm, n };
-  GThread *thread = g_thread_new ("av-pusher", push_thread, &p);
   GPtrArray *frames =
       g_ptr_array_new_with_free_func ((GDestroyNotify) la_frame_unref);
+
+  av_run_into (session, pcm, n, frames);
+  return frames;
+}
+
+void
+av_run_into (LaSession * session, const gfloat * pcm, gsize n,
+    GPtrArray * frames)
+{
+  Pusher p = { session, pcm, n };
+  GThread *thread = g_thread_new ("av-pusher", push_thread, &p);
 
   for (;;) {
     LaFrame *frame = NULL;
@@ -202,7 +183,15 @@ av_run (LaSession * session, const gfloat * pcm, gsize n)
     g_ptr_array_add (frames, frame);
   }
   g_thread_join (thread);
-  return frames;
+}
+
+void
+av_push (LaSession * session, const gfloat * pcm, gsize n)
+{
+  GError *err = NULL;
+
+  g_assert_true (la_session_push_audio (session, pcm, n, &err));
+  g_assert_no_error (err);
 }
 
 void

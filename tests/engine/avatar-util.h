@@ -32,8 +32,6 @@ G_BEGIN_DECLS
 const gchar *av_model_dir (void);
 /* removes it; call at the end of main */
 void av_cleanup (void);
-/* rm -r */
-void av_remove_tree (const gchar * path);
 
 /* the reference picture, packed RGB at AV_WIDTH x AV_HEIGHT (static) */
 const guint8 *av_picture (void);
@@ -48,6 +46,11 @@ LaSession *av_session_new (LaEngine * engine, const gchar * prompt);
 
 /* pushes @pcm from a second thread, drains, pops every frame until EOS */
 GPtrArray *av_run (LaSession * session, const gfloat * pcm, gsize n);
+/* the same, the frames appended to @frames */
+void av_run_into (LaSession * session, const gfloat * pcm, gsize n,
+    GPtrArray * frames);
+/* pushes @n samples of @pcm, from this thread */
+void av_push (LaSession * session, const gfloat * pcm, gsize n);
 /* pops @n frames into @into (NULL: dropped) */
 void av_pop (LaSession * session, guint n, GPtrArray * into);
 

@@ -32,15 +32,6 @@ static gsize n_pcm;
 static GPtrArray *ref;
 
 static void
-push (LaSession * s, const gfloat * samples, gsize n)
-{
-  GError *err = NULL;
-
-  g_assert_true (la_session_push_audio (s, samples, n, &err));
-  g_assert_no_error (err);
-}
-
-static void
 run_placement (const gchar * devices, gint ulysses, guint n_stages)
 {
   LaEngine *e = av_engine_new (devices, ulysses, TRUE);
@@ -93,21 +84,17 @@ test_picture_change (void)
   guint8 *other = g_malloc (size);
   GPtrArray *frames =
       g_ptr_array_new_with_free_func ((GDestroyNotify) la_frame_unref);
-  GPtrArray *rest;
   GError *err = NULL;
   guint i, boundary = 4 * LA_FRAMES_PER_BLOCK;
 
   /* the same picture, colours turned around */
   for (j = 0; j < size; j++)
     other[j] = av_picture ()[size - 1 - j];
-  push (s, pcm, first);
+  av_push (s, pcm, first);
   g_assert_true (la_session_set_reference_image (s, other, AV_WIDTH,
           AV_HEIGHT, AV_WIDTH * 3, &err));
   g_assert_no_error (err);
-  rest = av_run (s, pcm + first, n_pcm - first);
-  for (i = 0; i < rest->len; i++)
-    g_ptr_array_add (frames, la_frame_ref (g_ptr_array_index (rest, i)));
-  g_ptr_array_unref (rest);
+  av_run_into (s, pcm + first, n_pcm - first, frames);
 
   g_assert_cmpuint (frames->len, ==, N_BLOCKS * LA_FRAMES_PER_BLOCK);
   av_assert_frames (frames, ref, 0, boundary);

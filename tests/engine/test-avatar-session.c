@@ -22,7 +22,7 @@
 
 #include "avatar-util.h"
 #include "la-session-private.h"
-#include "la-tiny-model.h"
+#include "test-tiny.h"
 
 #define N_BLOCKS 6
 #define PROMPT_WAIT_US (60 * G_USEC_PER_SEC)
@@ -32,15 +32,6 @@ static gsize n_pcm;
 static GPtrArray *ref;
 
 static void
-push (LaSession * s, const gfloat * samples, gsize n)
-{
-  GError *err = NULL;
-
-  g_assert_true (la_session_push_audio (s, samples, n, &err));
-  g_assert_no_error (err);
-}
-
-static void
 test_flush (void)
 {
   LaEngine *e = av_engine_new ("0,1", 1, TRUE);
@@ -48,7 +39,7 @@ test_flush (void)
   GPtrArray *frames;
 
   /* three blocks in, the first one out: caches and sinks are warm */
-  push (s, pcm, 3 * LA_SAMPLES_PER_BLOCK + 6400);
+  av_push (s, pcm, 3 * LA_SAMPLES_PER_BLOCK + 6400);
   av_pop (s, LA_FRAMES_PER_BLOCK, NULL);
   la_session_set_flushing (s, TRUE);
   la_session_set_flushing (s, FALSE);
@@ -73,21 +64,17 @@ test_prompt_change (void)
   gsize first = 2 * LA_SAMPLES_PER_BLOCK + la_engine_get_lookahead_samples (e);
   GPtrArray *frames =
       g_ptr_array_new_with_free_func ((GDestroyNotify) la_frame_unref);
-  GPtrArray *rest;
   GError *err = NULL;
   guint i, b;
 
-  push (s, pcm, first);
+  av_push (s, pcm, first);
   av_pop (s, 2 * LA_FRAMES_PER_BLOCK, frames);
   g_assert_true (la_session_set_prompt (s, "an old man shouting angrily "
           "in the rain", &err));
   g_assert_no_error (err);
   g_assert_true (la_session_wait_prompt (s, PROMPT_WAIT_US));
 
-  rest = av_run (s, pcm + first, n_pcm - first);
-  for (i = 0; i < rest->len; i++)
-    g_ptr_array_add (frames, la_frame_ref (g_ptr_array_index (rest, i)));
-  g_ptr_array_unref (rest);
+  av_run_into (s, pcm + first, n_pcm - first, frames);
 
   /* count and indices exact; before the change, the old prompt's frames */
   g_assert_cmpuint (frames->len, ==, N_BLOCKS * LA_FRAMES_PER_BLOCK);
@@ -200,7 +187,7 @@ test_no_reference (void)
   la_session_config_init (&cfg);
   s = la_session_new (e, &cfg, &err);
   g_assert_no_error (err);
-  push (s, pcm, LA_SAMPLES_PER_BLOCK);
+  av_push (s, pcm, LA_SAMPLES_PER_BLOCK);
   la_session_drain (s);
   g_assert_cmpint (la_session_pop_frame (s, &frame, 60 * G_USEC_PER_SEC,
           &err), ==, LA_POP_ERROR);
@@ -225,12 +212,9 @@ test_bad_model (void)
 {
   LaEngineConfig cfg;
   GError *err = NULL;
-  gchar *dir = g_dir_make_tmp ("la-test-bad-model-XXXXXX", &err);
+  gchar *dir = la_test_tiny_model_new (1);
   gchar *vae;
 
-  g_assert_no_error (err);
-  g_assert_true (la_tiny_model_write (dir, 1, &err));
-  g_assert_no_error (err);
   vae = g_build_filename (dir, LA_AVATAR_VAE_FILE, NULL);
   g_assert_cmpint (g_remove (vae), ==, 0);
 
@@ -245,9 +229,8 @@ test_bad_model (void)
   g_assert_nonnull (strstr (err->message, vae));
   g_clear_error (&err);
 
-  av_remove_tree (dir);
+  la_test_tiny_model_free (dir);
   g_free (vae);
-  g_free (dir);
 }
 
 int

@@ -17,6 +17,7 @@
 #include "la-wav2vec2.h"
 #include "liveavatar.h"
 #include "test-common.h"
+#include "test-tiny.h"
 
 #include <glib/gstdio.h>
 #include <math.h>
@@ -61,26 +62,6 @@ tiny_path (const gchar * dir, const gchar * name)
   return g_build_filename (dir, name, NULL);
 }
 
-static void
-remove_tree (const gchar * path)
-{
-  GDir *d = g_dir_open (path, 0, NULL);
-  const gchar *name;
-
-  if (d) {
-    while ((name = g_dir_read_name (d))) {
-      gchar *child = g_build_filename (path, name, NULL);
-
-      remove_tree (child);
-      g_free (child);
-    }
-    g_dir_close (d);
-    g_rmdir (path);
-  } else {
-    g_unlink (path);
-  }
-}
-
 static gchar *
 write_tiny (guint64 seed)
 {
@@ -106,7 +87,7 @@ remove_tiny (gchar * model)
 {
   gchar *dir = g_path_get_dirname (model);
 
-  remove_tree (dir);
+  la_test_remove_tree (dir);
   g_free (dir);
   g_free (model);
 }

@@ -11,8 +11,9 @@
 #include "la-safetensors.h"
 #include "la-checkpoint.h"
 #include "liveavatar.h"
+#include "test-common.h"
+#include "test-tiny.h"
 
-#include <glib/gstdio.h>
 #include <string.h>
 
 static const gchar *io_data_dir;
@@ -197,14 +198,6 @@ test_round_trip (void)
 }
 
 static void
-expect_invalid (gboolean ok, GError ** err)
-{
-  g_assert_false (ok);
-  g_assert_error (*err, LA_ERROR, LA_ERROR_INVALID_ARGUMENT);
-  g_clear_error (err);
-}
-
-static void
 test_errors (void)
 {
   static const gint64 s2[] = { 2, 2 }, neg[] = { 2, -1 };
@@ -213,30 +206,30 @@ test_errors (void)
   gfloat v[4] = { 1, 2, 3, 4 };
   LaSafetensorsWriter *w = la_safetensors_writer_new ();
   GError *err = NULL;
-  gchar *dir, *path;
+  gchar *path;
   LaCheckpoint *ck;
   GBytes *bytes;
 
   g_assert_true (la_safetensors_writer_add_f32 (w, "a", LA_IO_DTYPE_F32, 2,
           s2, v, &err));
-  expect_invalid (la_safetensors_writer_add_f32 (w, "a", LA_IO_DTYPE_BF16, 2,
-          s2, v, &err), &err);
-  expect_invalid (la_safetensors_writer_add (w, "b", LA_IO_DTYPE_F32, 2, s2,
-          v, 12, &err), &err);
-  expect_invalid (la_safetensors_writer_add (w, "b", LA_IO_DTYPE_F32, 2, neg,
-          v, 16, &err), &err);
-  expect_invalid (la_safetensors_writer_add (w, "b", LA_IO_DTYPE_U8, 9, deep,
-          v, 1, &err), &err);
-  expect_invalid (la_safetensors_writer_add (w, "b", LA_IO_DTYPE_F32, 2, huge,
-          v, 16, &err), &err);
-  expect_invalid (la_safetensors_writer_add_f32 (w, "b", LA_IO_DTYPE_I64, 2,
-          s2, v, &err), &err);
-  expect_invalid (la_safetensors_writer_add_f32 (w, "__metadata__",
+  la_test_expect_invalid (la_safetensors_writer_add_f32 (w, "a",
+          LA_IO_DTYPE_BF16, 2, s2, v, &err), &err);
+  la_test_expect_invalid (la_safetensors_writer_add (w, "b", LA_IO_DTYPE_F32, 2,
+          s2, v, 12, &err), &err);
+  la_test_expect_invalid (la_safetensors_writer_add (w, "b", LA_IO_DTYPE_F32, 2,
+          neg, v, 16, &err), &err);
+  la_test_expect_invalid (la_safetensors_writer_add (w, "b", LA_IO_DTYPE_U8, 9,
+          deep, v, 1, &err), &err);
+  la_test_expect_invalid (la_safetensors_writer_add (w, "b", LA_IO_DTYPE_F32, 2,
+          huge, v, 16, &err), &err);
+  la_test_expect_invalid (la_safetensors_writer_add_f32 (w, "b",
+          LA_IO_DTYPE_I64, 2, s2, v, &err), &err);
+  la_test_expect_invalid (la_safetensors_writer_add_f32 (w, "__metadata__",
           LA_IO_DTYPE_F32, 2, s2, v, &err), &err);
-  expect_invalid (la_safetensors_writer_add_f32 (w, "", LA_IO_DTYPE_F32, 2,
-          s2, v, &err), &err);
-  expect_invalid (la_safetensors_writer_add_f32 (w, "bad\xff", LA_IO_DTYPE_F32,
+  la_test_expect_invalid (la_safetensors_writer_add_f32 (w, "", LA_IO_DTYPE_F32,
           2, s2, v, &err), &err);
+  la_test_expect_invalid (la_safetensors_writer_add_f32 (w, "bad\xff",
+          LA_IO_DTYPE_F32, 2, s2, v, &err), &err);
 
   /* the refused tensors left nothing behind */
   bytes = la_safetensors_writer_to_bytes (w);
@@ -247,24 +240,14 @@ test_errors (void)
   g_bytes_unref (bytes);
 
   /* saving: into a missing folder fails, into a real one reads back */
-  dir = g_dir_make_tmp ("la-st-writer-XXXXXX", &err);
-  g_assert_no_error (err);
-  path = g_build_filename (dir, "missing", "x.safetensors", NULL);
-  g_assert_false (la_safetensors_writer_save (w, path, &err));
-  g_assert_error (err, LA_ERROR, LA_ERROR_FAILED);
-  g_clear_error (&err);
-  g_free (path);
-  path = g_build_filename (dir, "x.safetensors", NULL);
-  g_assert_true (la_safetensors_writer_save (w, path, &err));
-  g_assert_no_error (err);
+  path =
+      la_test_save ((LaTestSaveFunc) la_safetensors_writer_save, w,
+      "x.safetensors");
   ck = la_checkpoint_open (path, &err);
   g_assert_no_error (err);
   g_assert_nonnull (la_checkpoint_lookup (ck, "a"));
   la_checkpoint_free (ck);
-  g_unlink (path);
-  g_rmdir (dir);
-  g_free (path);
-  g_free (dir);
+  la_test_saved_free (path);
   la_safetensors_writer_free (w);
 }
 

@@ -11,8 +11,9 @@
 #include "la-spm.h"
 #include "la-spm-model.h"
 #include "liveavatar.h"
+#include "test-common.h"
+#include "test-tiny.h"
 
-#include <glib/gstdio.h>
 #include <string.h>
 
 #define SP "\xe2\x96\x81"
@@ -173,19 +174,11 @@ test_encode (void)
 }
 
 static void
-expect_invalid (gboolean ok, GError ** err)
-{
-  g_assert_false (ok);
-  g_assert_error (*err, LA_ERROR, LA_ERROR_INVALID_ARGUMENT);
-  g_clear_error (err);
-}
-
-static void
 test_errors (void)
 {
   LaSpmWriter *w = la_spm_writer_new ();
   GError *err = NULL;
-  gchar *dir, *path;
+  gchar *path;
   LaSpm *spm;
 
   g_assert_null (la_spm_writer_to_bytes (w, &err));
@@ -194,20 +187,20 @@ test_errors (void)
 
   g_assert_true (la_spm_writer_add (w, "<unk>", 0, LA_SPM_PIECE_UNKNOWN, &err));
   g_assert_true (la_spm_writer_add (w, "<s>", 0, LA_SPM_PIECE_CONTROL, &err));
-  expect_invalid (la_spm_writer_add (w, "<unk2>", 0, LA_SPM_PIECE_UNKNOWN,
+  la_test_expect_invalid (la_spm_writer_add (w, "<unk2>", 0,
+          LA_SPM_PIECE_UNKNOWN, &err), &err);
+  la_test_expect_invalid (la_spm_writer_add (w, "<s>", -1, LA_SPM_PIECE_NORMAL,
           &err), &err);
-  expect_invalid (la_spm_writer_add (w, "<s>", -1, LA_SPM_PIECE_NORMAL,
+  la_test_expect_invalid (la_spm_writer_add (w, "", -1, LA_SPM_PIECE_NORMAL,
           &err), &err);
-  expect_invalid (la_spm_writer_add (w, "", -1, LA_SPM_PIECE_NORMAL, &err),
-      &err);
-  expect_invalid (la_spm_writer_add (w, "\xff", -1, LA_SPM_PIECE_NORMAL,
+  la_test_expect_invalid (la_spm_writer_add (w, "\xff", -1, LA_SPM_PIECE_NORMAL,
           &err), &err);
-  expect_invalid (la_spm_writer_add (w, "<0x41>", 0, LA_SPM_PIECE_BYTE,
+  la_test_expect_invalid (la_spm_writer_add (w, "<0x41>", 0, LA_SPM_PIECE_BYTE,
           &err), &err);
   g_assert_true (la_spm_writer_add_bytes (w, &err));
-  expect_invalid (la_spm_writer_add_bytes (w, &err), &err);
-  expect_invalid (la_spm_writer_add (w, "<0x41>", -1, LA_SPM_PIECE_NORMAL,
-          &err), &err);
+  la_test_expect_invalid (la_spm_writer_add_bytes (w, &err), &err);
+  la_test_expect_invalid (la_spm_writer_add (w, "<0x41>", -1,
+          LA_SPM_PIECE_NORMAL, &err), &err);
   g_assert_cmpuint (la_spm_writer_get_n_pieces (w), ==, 2 + 256);
   /* no normal piece yet */
   g_assert_null (la_spm_writer_to_bytes (w, &err));
@@ -215,25 +208,13 @@ test_errors (void)
   g_clear_error (&err);
   g_assert_true (la_spm_writer_add (w, "a", -1, LA_SPM_PIECE_NORMAL, &err));
 
-  dir = g_dir_make_tmp ("la-spm-writer-XXXXXX", &err);
-  g_assert_no_error (err);
-  path = g_build_filename (dir, "missing", "x.model", NULL);
-  g_assert_false (la_spm_writer_save (w, path, &err));
-  g_assert_error (err, LA_ERROR, LA_ERROR_FAILED);
-  g_clear_error (&err);
-  g_free (path);
-  path = g_build_filename (dir, "x.model", NULL);
-  g_assert_true (la_spm_writer_save (w, path, &err));
-  g_assert_no_error (err);
+  path = la_test_save ((LaTestSaveFunc) la_spm_writer_save, w, "x.model");
   /* unk 0, bos 1 (<s>), no eos or pad: loads all the same */
   spm = la_spm_new_from_file (path, &err);
   g_assert_no_error (err);
   g_assert_cmpint (la_spm_get_unk_id (spm), ==, 0);
   la_spm_free (spm);
-  g_unlink (path);
-  g_rmdir (dir);
-  g_free (path);
-  g_free (dir);
+  la_test_saved_free (path);
   la_spm_writer_free (w);
 }
 

@@ -12,8 +12,9 @@
 #include "la-checkpoint.h"
 #include "la-zip.h"
 #include "liveavatar.h"
+#include "test-common.h"
+#include "test-tiny.h"
 
-#include <glib/gstdio.h>
 #include <string.h>
 
 /* Tensors of every storage kind, shapes whose sizes need each of
@@ -173,14 +174,6 @@ test_many (void)
 }
 
 static void
-expect_invalid (gboolean ok, GError ** err)
-{
-  g_assert_false (ok);
-  g_assert_error (*err, LA_ERROR, LA_ERROR_INVALID_ARGUMENT);
-  g_clear_error (err);
-}
-
-static void
 test_errors (void)
 {
   static const gint64 s2[] = { 2, 2 }, neg[] = { -2, 2 };
@@ -188,35 +181,26 @@ test_errors (void)
   guint8 b[4] = { 0 };
   LaTorchZipWriter *w = la_torch_zip_writer_new ();
   GError *err = NULL;
-  gchar *dir, *path;
+  gchar *path;
 
   g_assert_true (la_torch_zip_writer_add_f32 (w, "a", LA_IO_DTYPE_F32, 2, s2,
           v, &err));
-  expect_invalid (la_torch_zip_writer_add_f32 (w, "a", LA_IO_DTYPE_F32, 2, s2,
-          v, &err), &err);
-  expect_invalid (la_torch_zip_writer_add (w, "b", LA_IO_DTYPE_F8_E4M3, 2, s2,
-          b, 4, &err), &err);
-  expect_invalid (la_torch_zip_writer_add_f32 (w, "b", LA_IO_DTYPE_F8_E4M3, 2,
-          s2, v, &err), &err);
-  expect_invalid (la_torch_zip_writer_add_f32 (w, "b", LA_IO_DTYPE_I32, 2, s2,
-          v, &err), &err);
-  expect_invalid (la_torch_zip_writer_add (w, "b", LA_IO_DTYPE_F32, 2, s2, v,
-          15, &err), &err);
-  expect_invalid (la_torch_zip_writer_add (w, "b", LA_IO_DTYPE_F32, 2, neg, v,
-          16, &err), &err);
-  expect_invalid (la_torch_zip_writer_add (w, "", LA_IO_DTYPE_F32, 2, s2, v,
-          16, &err), &err);
+  la_test_expect_invalid (la_torch_zip_writer_add_f32 (w, "a", LA_IO_DTYPE_F32,
+          2, s2, v, &err), &err);
+  la_test_expect_invalid (la_torch_zip_writer_add (w, "b", LA_IO_DTYPE_F8_E4M3,
+          2, s2, b, 4, &err), &err);
+  la_test_expect_invalid (la_torch_zip_writer_add_f32 (w, "b",
+          LA_IO_DTYPE_F8_E4M3, 2, s2, v, &err), &err);
+  la_test_expect_invalid (la_torch_zip_writer_add_f32 (w, "b", LA_IO_DTYPE_I32,
+          2, s2, v, &err), &err);
+  la_test_expect_invalid (la_torch_zip_writer_add (w, "b", LA_IO_DTYPE_F32, 2,
+          s2, v, 15, &err), &err);
+  la_test_expect_invalid (la_torch_zip_writer_add (w, "b", LA_IO_DTYPE_F32, 2,
+          neg, v, 16, &err), &err);
+  la_test_expect_invalid (la_torch_zip_writer_add (w, "", LA_IO_DTYPE_F32, 2,
+          s2, v, 16, &err), &err);
 
-  dir = g_dir_make_tmp ("la-tz-writer-XXXXXX", &err);
-  g_assert_no_error (err);
-  path = g_build_filename (dir, "missing", "x.pth", NULL);
-  g_assert_false (la_torch_zip_writer_save (w, path, &err));
-  g_assert_error (err, LA_ERROR, LA_ERROR_FAILED);
-  g_clear_error (&err);
-  g_free (path);
-  path = g_build_filename (dir, "x.pth", NULL);
-  g_assert_true (la_torch_zip_writer_save (w, path, &err));
-  g_assert_no_error (err);
+  path = la_test_save ((LaTestSaveFunc) la_torch_zip_writer_save, w, "x.pth");
   {
     LaCheckpoint *ck = la_checkpoint_open (path, &err);
 
@@ -224,10 +208,7 @@ test_errors (void)
     g_assert_cmpuint (la_checkpoint_n_tensors (ck), ==, 1);
     la_checkpoint_free (ck);
   }
-  g_unlink (path);
-  g_rmdir (dir);
-  g_free (path);
-  g_free (dir);
+  la_test_saved_free (path);
   la_torch_zip_writer_free (w);
 }
 

@@ -73,6 +73,7 @@ static void
 add_attention (GPtrArray * l, LaTinyRng * rng, const gchar * prefix)
 {
   static const gchar *const proj[] = { "q", "k", "v", "o" };
+  static const gchar *const norm[] = { "norm_q", "norm_k" };
   gint64 dim = DIM;
   gchar *name;
   guint i;
@@ -82,18 +83,17 @@ add_attention (GPtrArray * l, LaTinyRng * rng, const gchar * prefix)
     la_tiny_add_linear (l, rng, name, DIM, DIM);
     g_free (name);
   }
-  name = g_strdup_printf ("%s.norm_q.weight", prefix);
-  la_tiny_add_gain (l, rng, name, 1, &dim);
-  g_free (name);
-  name = g_strdup_printf ("%s.norm_k.weight", prefix);
-  la_tiny_add_gain (l, rng, name, 1, &dim);
-  g_free (name);
+  for (i = 0; i < G_N_ELEMENTS (norm); i++) {
+    name = g_strdup_printf ("%s.%s.weight", prefix, norm[i]);
+    la_tiny_add_gain (l, rng, name, 1, &dim);
+    g_free (name);
+  }
 }
 
 static void
 add_block (GPtrArray * l, LaTinyRng * rng, gint i)
 {
-  gint64 dim = DIM, mod[3] = { 1, 6, DIM };
+  gint64 mod[3] = { 1, 6, DIM };
   gchar *p = g_strdup_printf ("blocks.%d", i), *name;
 
   name = g_strdup_printf ("%s.self_attn", p);
@@ -102,11 +102,8 @@ add_block (GPtrArray * l, LaTinyRng * rng, gint i)
   name = g_strdup_printf ("%s.cross_attn", p);
   add_attention (l, rng, name);
   g_free (name);
-  name = g_strdup_printf ("%s.norm3.weight", p);
-  la_tiny_add_gain (l, rng, name, 1, &dim);
-  g_free (name);
-  name = g_strdup_printf ("%s.norm3.bias", p);
-  la_tiny_add (l, rng, name, 1, &dim, 0.0, 0.1);
+  name = g_strdup_printf ("%s.norm3", p);
+  la_tiny_add_norm (l, rng, name, DIM);
   g_free (name);
   name = g_strdup_printf ("%s.ffn.0", p);
   la_tiny_add_linear (l, rng, name, DIM, FFN);
@@ -126,14 +123,9 @@ static void
 add_patchifier (GPtrArray * l, LaTinyRng * rng, const gchar * prefix,
     gint64 kt, gint64 k)
 {
-  gint64 w[5] = { DIM, Z, kt, k, k }, dim = DIM;
-  gchar *name = g_strconcat (prefix, ".weight", NULL);
+  gint64 w[5] = { DIM, Z, kt, k, k };
 
-  la_tiny_add_weight (l, rng, name, 5, w);
-  g_free (name);
-  name = g_strconcat (prefix, ".bias", NULL);
-  la_tiny_add (l, rng, name, 1, &dim, 0.0, 0.1);
-  g_free (name);
+  la_tiny_add_layer (l, rng, prefix, 5, w);
 }
 
 /* a CausalConv1d of MotionEncoder_tc: kernel 3 */
@@ -142,13 +134,9 @@ add_conv1d (GPtrArray * l, LaTinyRng * rng, const gchar * which, gint64 in,
     gint64 out)
 {
   gint64 w[3] = { out, in, 3 };
-  gchar *name =
-      g_strdup_printf ("casual_audio_encoder.encoder.%s.conv.weight", which);
+  gchar *name = g_strdup_printf ("casual_audio_encoder.encoder.%s.conv", which);
 
-  la_tiny_add_weight (l, rng, name, 3, w);
-  g_free (name);
-  name = g_strdup_printf ("casual_audio_encoder.encoder.%s.conv.bias", which);
-  la_tiny_add (l, rng, name, 1, &out, 0.0, 0.1);
+  la_tiny_add_layer (l, rng, name, 3, w);
   g_free (name);
 }
 

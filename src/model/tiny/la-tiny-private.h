@@ -61,6 +61,13 @@ void            la_tiny_add_linear (GPtrArray * list, LaTinyRng * rng,
 /* a norm's gain: 1 +- 0.1 */
 void            la_tiny_add_gain (GPtrArray * list, LaTinyRng * rng,
     const gchar * name, gint ndim, const gint64 * shape);
+/* a layer with a bias: @prefix.weight of @shape (la_tiny_add_weight) and
+ * @prefix.bias [shape[0]] (amp 0.1) */
+void            la_tiny_add_layer (GPtrArray * list, LaTinyRng * rng,
+    const gchar * prefix, gint ndim, const gint64 * shape);
+/* a LayerNorm: @prefix.weight (a gain) and @prefix.bias, both [dim] */
+void            la_tiny_add_norm (GPtrArray * list, LaTinyRng * rng,
+    const gchar * prefix, gint64 dim);
 
 /* the parts */
 GPtrArray      *la_tiny_dit_tensors (guint64 seed);

@@ -95,12 +95,33 @@ la_tiny_add_linear (GPtrArray * list, LaTinyRng * rng, const gchar * prefix,
     gint64 in, gint64 out)
 {
   gint64 w[2] = { out, in };
+
+  la_tiny_add_layer (list, rng, prefix, 2, w);
+}
+
+void
+la_tiny_add_layer (GPtrArray * list, LaTinyRng * rng, const gchar * prefix,
+    gint ndim, const gint64 * shape)
+{
   gchar *name = g_strconcat (prefix, ".weight", NULL);
 
-  la_tiny_add_weight (list, rng, name, 2, w);
+  la_tiny_add_weight (list, rng, name, ndim, shape);
   g_free (name);
   name = g_strconcat (prefix, ".bias", NULL);
-  la_tiny_add (list, rng, name, 1, &out, 0.0, 0.1);
+  la_tiny_add (list, rng, name, 1, shape, 0.0, 0.1);
+  g_free (name);
+}
+
+void
+la_tiny_add_norm (GPtrArray * list, LaTinyRng * rng, const gchar * prefix,
+    gint64 dim)
+{
+  gchar *name = g_strconcat (prefix, ".weight", NULL);
+
+  la_tiny_add_gain (list, rng, name, 1, &dim);
+  g_free (name);
+  name = g_strconcat (prefix, ".bias", NULL);
+  la_tiny_add (list, rng, name, 1, &dim, 0.0, 0.1);
   g_free (name);
 }
 

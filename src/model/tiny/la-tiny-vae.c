@@ -29,103 +29,107 @@ typedef struct
   LaTinyRng *rng;
 } Ctx;
 
-static void
-conv (Ctx * c, const gchar * name, gint64 cin, gint64 cout, gint64 kt,
-    gint64 kh, gboolean is_3d)
-{
-  gint64 w[5] = { cout, cin, kt, kh, kh };
-  gint64 w2[4] = { cout, cin, kh, kh };
-  gchar *n = g_strconcat (name, ".weight", NULL);
+/* The layers' names are printf formats: each builder appends its own
+ * parts to the name it is given. */
 
+static void
+conv (Ctx * c, gint64 cin, gint64 cout, gint64 kt, gint64 kh,
+    gboolean is_3d, const gchar * format, ...)
+{
+  /* a 2-D conv's weight lacks the time axis */
+  gint64 w[5] = { cout, cin, kt, kh, kh }, w2[4] = { cout, cin, kh, kh };
+  va_list args;
+  gchar *name;
+
+  va_start (args, format);
+  name = g_strdup_vprintf (format, args);
+  va_end (args);
   if (is_3d)
-    la_tiny_add_weight (c->l, c->rng, n, 5, w);
+    la_tiny_add_layer (c->l, c->rng, name, 5, w);
   else
-    la_tiny_add_weight (c->l, c->rng, n, 4, w2);
-  g_free (n);
-  n = g_strconcat (name, ".bias", NULL);
-  la_tiny_add (c->l, c->rng, n, 1, &cout, 0.0, 0.1);
-  g_free (n);
+    la_tiny_add_layer (c->l, c->rng, name, 4, w2);
+  g_free (name);
 }
 
 /* RMS_norm's gamma: [dim, 1, 1, 1] in 3-D, [dim, 1, 1] for images */
 static void
-rms (Ctx * c, const gchar * name, gint64 dim, gboolean images)
+rms (Ctx * c, gint64 dim, gboolean images, const gchar * format, ...)
 {
   gint64 shape[4] = { dim, 1, 1, 1 };
-  gchar *n = g_strconcat (name, ".gamma", NULL);
+  va_list args;
+  gchar *name, *n;
 
+  va_start (args, format);
+  name = g_strdup_vprintf (format, args);
+  va_end (args);
+  n = g_strconcat (name, ".gamma", NULL);
   la_tiny_add_gain (c->l, c->rng, n, images ? 3 : 4, shape);
   g_free (n);
+  g_free (name);
 }
 
 static void
-residual (Ctx * c, const gchar * p, gint64 cin, gint64 cout)
+residual (Ctx * c, gint64 cin, gint64 cout, const gchar * format, ...)
 {
-  gchar *n;
+  va_list args;
+  gchar *p;
 
-  n = g_strconcat (p, ".residual.0", NULL);
-  rms (c, n, cin, FALSE);
-  g_free (n);
-  n = g_strconcat (p, ".residual.2", NULL);
-  conv (c, n, cin, cout, 3, 3, TRUE);
-  g_free (n);
-  n = g_strconcat (p, ".residual.3", NULL);
-  rms (c, n, cout, FALSE);
-  g_free (n);
-  n = g_strconcat (p, ".residual.6", NULL);
-  conv (c, n, cout, cout, 3, 3, TRUE);
-  g_free (n);
-  if (cin != cout) {
-    n = g_strconcat (p, ".shortcut", NULL);
-    conv (c, n, cin, cout, 1, 1, TRUE);
-    g_free (n);
-  }
+  va_start (args, format);
+  p = g_strdup_vprintf (format, args);
+  va_end (args);
+  rms (c, cin, FALSE, "%s.residual.0", p);
+  conv (c, cin, cout, 3, 3, TRUE, "%s.residual.2", p);
+  rms (c, cout, FALSE, "%s.residual.3", p);
+  conv (c, cout, cout, 3, 3, TRUE, "%s.residual.6", p);
+  if (cin != cout)
+    conv (c, cin, cout, 1, 1, TRUE, "%s.shortcut", p);
+  g_free (p);
 }
 
 static void
-attention (Ctx * c, const gchar * p, gint64 dim)
+attention (Ctx * c, gint64 dim, const gchar * format, ...)
 {
-  gchar *n;
+  va_list args;
+  gchar *p;
 
-  n = g_strconcat (p, ".norm", NULL);
-  rms (c, n, dim, TRUE);
-  g_free (n);
-  n = g_strconcat (p, ".to_qkv", NULL);
-  conv (c, n, dim, 3 * dim, 1, 1, FALSE);
-  g_free (n);
-  n = g_strconcat (p, ".proj", NULL);
-  conv (c, n, dim, dim, 1, 1, FALSE);
-  g_free (n);
+  va_start (args, format);
+  p = g_strdup_vprintf (format, args);
+  va_end (args);
+  rms (c, dim, TRUE, "%s.norm", p);
+  conv (c, dim, 3 * dim, 1, 1, FALSE, "%s.to_qkv", p);
+  conv (c, dim, dim, 1, 1, FALSE, "%s.proj", p);
+  g_free (p);
 }
 
 static void
-resample (Ctx * c, const gchar * p, gint64 dim, gboolean up, gboolean in_time)
+resample (Ctx * c, gint64 dim, gboolean up, gboolean in_time,
+    const gchar * format, ...)
 {
-  gchar *n = g_strconcat (p, ".resample.1", NULL);
+  va_list args;
+  gchar *p;
 
-  conv (c, n, dim, up ? dim / 2 : dim, 1, 3, FALSE);
-  g_free (n);
-  if (in_time) {
-    n = g_strconcat (p, ".time_conv", NULL);
-    conv (c, n, dim, up ? 2 * dim : dim, 3, 1, TRUE);
-    g_free (n);
-  }
+  va_start (args, format);
+  p = g_strdup_vprintf (format, args);
+  va_end (args);
+  conv (c, dim, up ? dim / 2 : dim, 1, 3, FALSE, "%s.resample.1", p);
+  if (in_time)
+    conv (c, dim, up ? 2 * dim : dim, 3, 1, TRUE, "%s.time_conv", p);
+  g_free (p);
 }
 
 static void
-middle (Ctx * c, const gchar * p, gint64 dim)
+middle (Ctx * c, gint64 dim, const gchar * format, ...)
 {
-  gchar *n;
+  va_list args;
+  gchar *p;
 
-  n = g_strconcat (p, ".0", NULL);
-  residual (c, n, dim, dim);
-  g_free (n);
-  n = g_strconcat (p, ".1", NULL);
-  attention (c, n, dim);
-  g_free (n);
-  n = g_strconcat (p, ".2", NULL);
-  residual (c, n, dim, dim);
-  g_free (n);
+  va_start (args, format);
+  p = g_strdup_vprintf (format, args);
+  va_end (args);
+  residual (c, dim, dim, "%s.0", p);
+  attention (c, dim, "%s.1", p);
+  residual (c, dim, dim, "%s.2", p);
+  g_free (p);
 }
 
 static void
@@ -133,31 +137,25 @@ encoder (Ctx * c)
 {
   gint64 dims[5], cin, cout = 0;
   gint i, r, layer = 0;
-  gchar *n;
 
   dims[0] = LA_TINY_VAE_DIM;
   for (i = 0; i < 4; i++)
     dims[i + 1] = (gint64) LA_TINY_VAE_DIM *dim_mult[i];
-  conv (c, "encoder.conv1", 3, dims[0], 3, 3, TRUE);
+  conv (c, 3, dims[0], 3, 3, TRUE, "encoder.conv1");
   for (i = 0; i < 4; i++) {
     cin = dims[i];
     cout = dims[i + 1];
     for (r = 0; r < N_RES; r++) {
-      n = g_strdup_printf ("encoder.downsamples.%d", layer++);
-      residual (c, n, cin, cout);
-      g_free (n);
+      residual (c, cin, cout, "encoder.downsamples.%d", layer++);
       cin = cout;
     }
-    if (i != 3) {
-      n = g_strdup_printf ("encoder.downsamples.%d", layer++);
-      resample (c, n, cout, FALSE, temporal[i]);
-      g_free (n);
-    }
+    if (i != 3)
+      resample (c, cout, FALSE, temporal[i], "encoder.downsamples.%d", layer++);
   }
-  middle (c, "encoder.middle", cout);
-  rms (c, "encoder.head.0", cout, FALSE);
-  conv (c, "encoder.head.2", cout, 2 * Z_DIM, 3, 3, TRUE);
-  conv (c, "conv1", 2 * Z_DIM, 2 * Z_DIM, 1, 1, TRUE);
+  middle (c, cout, "encoder.middle");
+  rms (c, cout, FALSE, "encoder.head.0");
+  conv (c, cout, 2 * Z_DIM, 3, 3, TRUE, "encoder.head.2");
+  conv (c, 2 * Z_DIM, 2 * Z_DIM, 1, 1, TRUE, "conv1");
 }
 
 static void
@@ -165,32 +163,27 @@ decoder (Ctx * c)
 {
   gint64 dims[5], cin, cout = 0;
   gint i, r, layer = 0;
-  gchar *n;
 
   dims[0] = (gint64) LA_TINY_VAE_DIM *dim_mult[3];
   for (i = 0; i < 4; i++)
     dims[i + 1] = (gint64) LA_TINY_VAE_DIM *dim_mult[3 - i];
-  conv (c, "conv2", Z_DIM, Z_DIM, 1, 1, TRUE);
-  conv (c, "decoder.conv1", Z_DIM, dims[0], 3, 3, TRUE);
-  middle (c, "decoder.middle", dims[0]);
+  conv (c, Z_DIM, Z_DIM, 1, 1, TRUE, "conv2");
+  conv (c, Z_DIM, dims[0], 3, 3, TRUE, "decoder.conv1");
+  middle (c, dims[0], "decoder.middle");
   for (i = 0; i < 4; i++) {
     /* the upsampling before halved the channels */
     cin = i >= 1 ? dims[i] / 2 : dims[i];
     cout = dims[i + 1];
     for (r = 0; r < N_RES + 1; r++) {
-      n = g_strdup_printf ("decoder.upsamples.%d", layer++);
-      residual (c, n, cin, cout);
-      g_free (n);
+      residual (c, cin, cout, "decoder.upsamples.%d", layer++);
       cin = cout;
     }
-    if (i != 3) {
-      n = g_strdup_printf ("decoder.upsamples.%d", layer++);
-      resample (c, n, cout, TRUE, temporal[2 - i]);
-      g_free (n);
-    }
+    if (i != 3)
+      resample (c, cout, TRUE, temporal[2 - i], "decoder.upsamples.%d",
+          layer++);
   }
-  rms (c, "decoder.head.0", cout, FALSE);
-  conv (c, "decoder.head.2", cout, 3, 3, 3, TRUE);
+  rms (c, cout, FALSE, "decoder.head.0");
+  conv (c, cout, 3, 3, 3, TRUE, "decoder.head.2");
 }
 
 GPtrArray *

@@ -86,19 +86,6 @@ la_tiny_wav2vec2_config (LaTinyJson * j)
   la_tiny_json_set_int (j, "vocab_size", VOCAB);
 }
 
-static void
-add_layer_norm (GPtrArray * l, LaTinyRng * rng, const gchar * prefix,
-    gint64 dim)
-{
-  gchar *n = g_strconcat (prefix, ".weight", NULL);
-
-  la_tiny_add_gain (l, rng, n, 1, &dim);
-  g_free (n);
-  n = g_strconcat (prefix, ".bias", NULL);
-  la_tiny_add (l, rng, n, 1, &dim, 0.0, 0.1);
-  g_free (n);
-}
-
 GPtrArray *
 la_tiny_wav2vec2_tensors (guint64 seed)
 {
@@ -112,23 +99,20 @@ la_tiny_wav2vec2_tensors (guint64 seed)
   /* HF's init draws it uniform in [0, 1) */
   la_tiny_add (l, &rng, "wav2vec2.masked_spec_embed", 1, &h, 0.5, 0.5);
   for (i = 0; i < N_CONV; i++) {
-    gint64 w[3] = { C, cin, conv_kernel[i] }, c = C;
+    gint64 w[3] = { C, cin, conv_kernel[i] };
     gchar *p = g_strdup_printf ("wav2vec2.feature_extractor.conv_layers.%d",
         i), *n;
 
-    n = g_strconcat (p, ".conv.weight", NULL);
-    la_tiny_add_weight (l, &rng, n, 3, w);
-    g_free (n);
-    n = g_strconcat (p, ".conv.bias", NULL);
-    la_tiny_add (l, &rng, n, 1, &c, 0.0, 0.1);
+    n = g_strconcat (p, ".conv", NULL);
+    la_tiny_add_layer (l, &rng, n, 3, w);
     g_free (n);
     n = g_strconcat (p, ".layer_norm", NULL);
-    add_layer_norm (l, &rng, n, C);
+    la_tiny_add_norm (l, &rng, n, C);
     g_free (n);
     g_free (p);
     cin = C;
   }
-  add_layer_norm (l, &rng, "wav2vec2.feature_projection.layer_norm", C);
+  la_tiny_add_norm (l, &rng, "wav2vec2.feature_projection.layer_norm", C);
   la_tiny_add_linear (l, &rng, "wav2vec2.feature_projection.projection", C, H);
   la_tiny_add (l, &rng, "wav2vec2.encoder.pos_conv_embed.conv.bias", 1, &h,
       0.0, 0.1);
@@ -137,7 +121,7 @@ la_tiny_wav2vec2_tensors (guint64 seed)
       3, g);
   la_tiny_add (l, &rng, "wav2vec2.encoder.pos_conv_embed.conv.weight_v", 3,
       v, 0.0, 1.0);
-  add_layer_norm (l, &rng, "wav2vec2.encoder.layer_norm", H);
+  la_tiny_add_norm (l, &rng, "wav2vec2.encoder.layer_norm", H);
   for (i = 0; i < LA_TINY_W2V_LAYERS; i++) {
     gchar *p = g_strdup_printf ("wav2vec2.encoder.layers.%d", i), *n;
 
@@ -147,12 +131,12 @@ la_tiny_wav2vec2_tensors (guint64 seed)
     la_tiny_add_linear (l, &rng, NAME (".attention.v_proj"), H, H);
     la_tiny_add_linear (l, &rng, NAME (".attention.q_proj"), H, H);
     la_tiny_add_linear (l, &rng, NAME (".attention.out_proj"), H, H);
-    add_layer_norm (l, &rng, NAME (".layer_norm"), H);
+    la_tiny_add_norm (l, &rng, NAME (".layer_norm"), H);
     la_tiny_add_linear (l, &rng, NAME (".feed_forward.intermediate_dense"),
         H, LA_TINY_W2V_INTERMEDIATE);
     la_tiny_add_linear (l, &rng, NAME (".feed_forward.output_dense"),
         LA_TINY_W2V_INTERMEDIATE, H);
-    add_layer_norm (l, &rng, NAME (".final_layer_norm"), H);
+    la_tiny_add_norm (l, &rng, NAME (".final_layer_norm"), H);
 #undef NAME
     g_free (n);
     g_free (p);
