@@ -71,69 +71,6 @@ debug_init (void)
 
 /* ---- geometry ---- */
 
-/* Python's round (x / 2.0) for x >= 0: halves go to the even neighbour */
-static gint
-half_round_even (gint x)
-{
-  gint k = x / 2;
-
-  return (x % 2 == 1 && k % 2 == 1) ? k + 1 : k;
-}
-
-/* torchvision.transforms.functional.center_crop on one axis: pad with
- * black, (out - scaled) // 2 before, when smaller; else crop from
- * int (round ((scaled - out) / 2.0)) */
-static void
-crop_axis (gint scaled, gint out, gint * src, gint * dst, gint * n)
-{
-  if (out > scaled) {
-    *src = 0;
-    *dst = (out - scaled) / 2;
-    *n = scaled;
-  } else {
-    *src = half_round_even (scaled - out);
-    *dst = 0;
-    *n = out;
-  }
-}
-
-void
-gst_live_avatar_image_crop_for (gint source_width, gint source_height,
-    gint width, gint height, GstLiveAvatarImageCrop * crop)
-{
-  gint size = MIN (width, height);
-  gint64 short_side, long_side, new_long;
-
-  g_return_if_fail (source_width > 0 && source_height > 0);
-  g_return_if_fail (width > 0 && height > 0);
-  g_return_if_fail (crop != NULL);
-
-  /* torchvision's _compute_resized_output_size for Resize (size): the
-   * short side (the width when square) becomes size, the long one
-   * int (size * long / short), a true division then truncated */
-  if (source_width <= source_height) {
-    short_side = source_width;
-    long_side = source_height;
-  } else {
-    short_side = source_height;
-    long_side = source_width;
-  }
-  new_long = (gint64) ((gdouble) (size * long_side) / (gdouble) short_side);
-  new_long = CLAMP (new_long, 1, G_MAXINT);
-  if (source_width <= source_height) {
-    crop->scaled_width = size;
-    crop->scaled_height = (gint) new_long;
-  } else {
-    crop->scaled_width = (gint) new_long;
-    crop->scaled_height = size;
-  }
-
-  crop_axis (crop->scaled_width, width, &crop->src_x, &crop->dst_x,
-      &crop->copy_width);
-  crop_axis (crop->scaled_height, height, &crop->src_y, &crop->dst_y,
-      &crop->copy_height);
-}
-
 /* ---- decoding ---- */
 
 typedef struct
@@ -152,7 +89,7 @@ typedef struct
   gboolean sized;               /* the fields below are set */
   gint source_width, source_height;
   gint out_width, out_height;
-  GstLiveAvatarImageCrop crop;
+  LaCrop crop;
 } Decode;
 
 static void
@@ -205,7 +142,7 @@ static gboolean
 decode_size (Decode * d, gint source_width, gint source_height)
 {
   gint out_width = d->width, out_height = d->height;
-  GstLiveAvatarImageCrop crop;
+  LaCrop crop;
 
   if ((gint64) source_width * source_height > MAX_SOURCE_PIXELS) {
     decode_set_error (d, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
@@ -229,8 +166,7 @@ decode_size (Decode * d, gint source_width, gint source_height)
     return FALSE;
   }
 
-  gst_live_avatar_image_crop_for (source_width, source_height, out_width,
-      out_height, &crop);
+  la_crop_for (source_width, source_height, out_width, out_height, &crop);
   /* only an elongated picture fitted to a given size gets here */
   if (crop.scaled_width > MAX_SCALED || crop.scaled_height > MAX_SCALED) {
     decode_set_error (d, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
@@ -394,7 +330,7 @@ decode_error_from_message (Decode * d, GstMessage * msg)
 static GstLiveAvatarImage *
 image_from_sample (Decode * d, GstSample * sample, GError ** error)
 {
-  const GstLiveAvatarImageCrop *crop = &d->crop;
+  const LaCrop *crop = &d->crop;
   GstLiveAvatarImage *image;
   GstVideoFrame frame;
   GstVideoInfo vinfo;

@@ -34,21 +34,7 @@ typedef enum
   GST_LIVE_AVATAR_IMAGE_FIT_SIZE
 } GstLiveAvatarImageFit;
 
-/* Live Avatar's Resize (min (H, W)) + CenterCrop ((H, W)) of a picture of
- * source_width x source_height to width x height: the picture is scaled to
- * scaled_width x scaled_height, then the copy_width x copy_height pixels at
- * (src_x, src_y) of the scaled picture go to (dst_x, dst_y) of the output;
- * the rest of the output (where the scaled picture is smaller) is black. */
-typedef struct
-{
-  gint scaled_width, scaled_height;
-  gint src_x, src_y;
-  gint dst_x, dst_y;
-  gint copy_width, copy_height;
-} GstLiveAvatarImageCrop;
-
-void gst_live_avatar_image_crop_for (gint source_width, gint source_height,
-    gint width, gint height, GstLiveAvatarImageCrop * crop);
+/* the picture's Resize + CenterCrop geometry: la_crop_for () */
 
 /* Decodes the first picture of the image file at @path with GStreamer
  * (any format its decoders know) and fits it to the output size as Live

@@ -304,6 +304,25 @@ gboolean la_session_set_reference_image (LaSession * session,
 gboolean la_size_for_area (gint image_width, gint image_height,
     gint area_width, gint area_height, gint * width, gint * height);
 
+/* Live Avatar's Resize (min (H, W)) + CenterCrop ((H, W)) (torchvision,
+ * causal_s2v_pipeline_tpp.py) of an image_width x image_height picture to
+ * width x height: the picture is scaled to scaled_width x scaled_height
+ * (the short side, the width when square, becomes min (width, height), the
+ * other int (size * long / short)), then the copy_width x copy_height
+ * pixels at (src_x, src_y) of the scaled picture go to (dst_x, dst_y) of
+ * the output; where the scaled picture is smaller the rest is black. A
+ * pure function; FALSE (and @crop untouched) for sizes <= 0. */
+typedef struct
+{
+  gint scaled_width, scaled_height;
+  gint src_x, src_y;
+  gint dst_x, dst_y;
+  gint copy_width, copy_height;
+} LaCrop;
+
+gboolean la_crop_for (gint image_width, gint image_height, gint width,
+    gint height, LaCrop * crop);
+
 typedef struct
 {
   guint64 samples_pushed;       /* including silence */

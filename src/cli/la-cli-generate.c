@@ -482,10 +482,12 @@ la_cli_generate (gint argc, gchar ** argv)
     goto failed;
   }
   if (image) {
+    LaCrop c;
     gint sw, sh;
 
-    la_cli_resize_size_for (image->width, image->height, width, height,
-        &sw, &sh);
+    la_crop_for (image->width, image->height, width, height, &c);
+    sw = c.scaled_width;
+    sh = c.scaled_height;
     if (sw > MAX_SCALED || sh > MAX_SCALED) {
       g_set_error (&err, LA_ERROR, LA_ERROR_INVALID_ARGUMENT,
           "%s: a %dx%d picture scaled for %dx%d would be %dx%d: too "

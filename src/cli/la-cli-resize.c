@@ -10,6 +10,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "liveavatar.h"
 #include "la-cli-resize.h"
 
 /* libImaging/Resample.c: 32 bits less 8 for the pixel, less 2 for the
@@ -164,67 +165,24 @@ la_cli_resize_bilinear (const guint8 * src, gint width, gint height,
   g_free (kk_v);
 }
 
-void
-la_cli_resize_size_for (gint width, gint height, gint out_width,
-    gint out_height, gint * scaled_width, gint * scaled_height)
-{
-  gint64 size = MIN (out_width, out_height);
-  gint64 short_side = MIN (width, height), long_side = MAX (width, height);
-  /* int (size * long / short): a true division, then truncated */
-  gint64 new_long = (gint64) ((gdouble) (size * long_side) / short_side);
-
-  new_long = CLAMP (new_long, 1, G_MAXINT);
-  if (width <= height) {
-    *scaled_width = (gint) size;
-    *scaled_height = (gint) new_long;
-  } else {
-    *scaled_width = (gint) new_long;
-    *scaled_height = (gint) size;
-  }
-}
-
-/* Python's round (x / 2.0) for x >= 0: halves go to the even neighbour */
-static gint
-half_round_even (gint x)
-{
-  gint k = x / 2;
-
-  return (x % 2 == 1 && k % 2 == 1) ? k + 1 : k;
-}
-
-/* torchvision's center_crop on one axis: where the picture is smaller,
- * pad (out - scaled) // 2 before; else crop from round ((scaled - out) / 2) */
-static void
-crop_axis (gint scaled, gint out, gint * src, gint * dst, gint * n)
-{
-  if (out > scaled) {
-    *src = 0;
-    *dst = (out - scaled) / 2;
-    *n = scaled;
-  } else {
-    *src = half_round_even (scaled - out);
-    *dst = 0;
-    *n = out;
-  }
-}
-
 guint8 *
 la_cli_fit_picture (const guint8 * src, gint width, gint height,
     gint out_width, gint out_height)
 {
-  gint sw, sh, sx, sy, dx, dy, nx, ny, y;
+  LaCrop c;
   guint8 *scaled, *out;
+  gint y;
 
-  la_cli_resize_size_for (width, height, out_width, out_height, &sw, &sh);
-  scaled = g_malloc ((gsize) sw * sh * 3);
-  la_cli_resize_bilinear (src, width, height, scaled, sw, sh);
-
-  crop_axis (sw, out_width, &sx, &dx, &nx);
-  crop_axis (sh, out_height, &sy, &dy, &ny);
+  g_return_val_if_fail (la_crop_for (width, height, out_width, out_height,
+          &c), NULL);
+  scaled = g_malloc ((gsize) c.scaled_width * c.scaled_height * 3);
+  la_cli_resize_bilinear (src, width, height, scaled, c.scaled_width,
+      c.scaled_height);
   out = g_malloc0 ((gsize) out_width * out_height * 3);
-  for (y = 0; y < ny; y++)
-    memcpy (out + ((gsize) (y + dy) * out_width + dx) * 3,
-        scaled + ((gsize) (y + sy) * sw + sx) * 3, (gsize) nx * 3);
+  for (y = 0; y < c.copy_height; y++)
+    memcpy (out + ((gsize) (y + c.dst_y) * out_width + c.dst_x) * 3,
+        scaled + ((gsize) (y + c.src_y) * c.scaled_width + c.src_x) * 3,
+        (gsize) c.copy_width * 3);
   g_free (scaled);
   return out;
 }

@@ -33,14 +33,7 @@ G_BEGIN_DECLS
 void            la_cli_resize_bilinear (const guint8 * src, gint width,
     gint height, guint8 * dst, gint out_width, gint out_height);
 
-/* torchvision's Resize (min (out_width, out_height)): the picture's short
- * side (its width when square) becomes that, the other
- * int (size * long / short) */
-void            la_cli_resize_size_for (gint width, gint height,
-    gint out_width, gint out_height, gint * scaled_width,
-    gint * scaled_height);
-
-/* Resize + CenterCrop into a new packed RGB picture of out_width x
+/* Resize + CenterCrop (la_crop_for ()) into a new packed RGB picture of out_width x
  * out_height (g_free). */
 guint8         *la_cli_fit_picture (const guint8 * src, gint width,
     gint height, gint out_width, gint out_height);

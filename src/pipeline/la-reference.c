@@ -194,3 +194,60 @@ la_size_for_area (gint image_width, gint image_height, gint area_width,
   *height = (gint) out_h;
   return TRUE;
 }
+
+/* Python's round (x / 2.0) for x >= 0: halves go to the even neighbour */
+static gint
+half_round_even (gint x)
+{
+  gint k = x / 2;
+
+  return (x % 2 == 1 && k % 2 == 1) ? k + 1 : k;
+}
+
+/* torchvision.transforms.functional.center_crop on one axis: pad with
+ * black, (out - scaled) // 2 before, when smaller; else crop from
+ * int (round ((scaled - out) / 2.0)) */
+static void
+crop_axis (gint scaled, gint out, gint * src, gint * dst, gint * n)
+{
+  if (out > scaled) {
+    *src = 0;
+    *dst = (out - scaled) / 2;
+    *n = scaled;
+  } else {
+    *src = half_round_even (scaled - out);
+    *dst = 0;
+    *n = out;
+  }
+}
+
+gboolean
+la_crop_for (gint image_width, gint image_height, gint width, gint height,
+    LaCrop * crop)
+{
+  gint64 size = MIN (width, height);
+  gint64 short_side = MIN (image_width, image_height);
+  gint64 long_side = MAX (image_width, image_height);
+  gint64 new_long;
+
+  if (image_width <= 0 || image_height <= 0 || width <= 0 || height <= 0 ||
+      crop == NULL)
+    return FALSE;
+
+  /* torchvision's _compute_resized_output_size for Resize (size): a true
+   * division, then truncated */
+  new_long = (gint64) ((gdouble) (size * long_side) / (gdouble) short_side);
+  new_long = CLAMP (new_long, 1, G_MAXINT);
+  if (image_width <= image_height) {
+    crop->scaled_width = (gint) size;
+    crop->scaled_height = (gint) new_long;
+  } else {
+    crop->scaled_width = (gint) new_long;
+    crop->scaled_height = (gint) size;
+  }
+  crop_axis (crop->scaled_width, width, &crop->src_x, &crop->dst_x,
+      &crop->copy_width);
+  crop_axis (crop->scaled_height, height, &crop->src_y, &crop->dst_y,
+      &crop->copy_height);
+  return TRUE;
+}

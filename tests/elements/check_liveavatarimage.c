@@ -164,7 +164,7 @@ solid_pixel (gint x, gint y, guint8 * rgb)
 typedef struct
 {
   gint sw, sh, w, h;            /* picture, output */
-  GstLiveAvatarImageCrop crop;  /* expected */
+  LaCrop crop;                  /* expected */
 } CropCase;
 
 /* Resize (min (H, W)): the picture's short side (the width when square)
@@ -208,10 +208,10 @@ GST_START_TEST (test_crop_geometry)
 
   for (i = 0; i < G_N_ELEMENTS (crop_cases); i++) {
     const CropCase *c = &crop_cases[i];
-    GstLiveAvatarImageCrop crop;
+    LaCrop crop;
 
     memset (&crop, 0xff, sizeof (crop));
-    gst_live_avatar_image_crop_for (c->sw, c->sh, c->w, c->h, &crop);
+    fail_unless (la_crop_for (c->sw, c->sh, c->w, c->h, &crop));
     GST_INFO ("%dx%d -> %dx%d: scaled %dx%d, (%d,%d) -> (%d,%d), %dx%d",
         c->sw, c->sh, c->w, c->h, crop.scaled_width, crop.scaled_height,
         crop.src_x, crop.src_y, crop.dst_x, crop.dst_y, crop.copy_width,
