@@ -35,6 +35,7 @@
 #include "liveavatar.h"
 #include "gstliveavatarimage.h"
 #include "check-util.h"
+#include "test-tiny.h"
 
 #define SPB LA_SAMPLES_PER_BLOCK
 #define FPB LA_FRAMES_PER_BLOCK
@@ -738,6 +739,65 @@ GST_START_TEST (test_src_change_while_playing)
 
 GST_END_TEST;
 
+/* model=liveavatar on the tiny model (the official layout, random
+ * weights): one frame per 40 ms at its exact place, the first 3 frames
+ * (which Live Avatar's streaming decoder drops) are the reference picture
+ * as GStreamer decoded it, the frames after it are generated; the latency
+ * covers the audio window's 0.4 s look-ahead (docs/latency.md). */
+GST_START_TEST (test_filter_tiny_model)
+{
+  const gint size = 64;
+  gchar *model = la_test_tiny_model_new (3);
+  gchar *png = make_png ("tiny-ref.png", size, size, ramp_pixel);
+  GstElement *e = new_element ("liveavatarfilter", png, size, size);
+  guint8 *picture = g_malloc ((gsize) size * size * 3);
+  GstClockTime latency;
+  GstHarness *h;
+  guint64 n;
+  gint x, y;
+
+  for (y = 0; y < size; y++)
+    for (x = 0; x < size; x++)
+      ramp_pixel (x, y, picture + ((gsize) y * size + x) * 3);
+  gst_util_set_object_arg (G_OBJECT (e), "model", "liveavatar");
+  g_object_set (e, "model-path", model, NULL);
+  h = gst_harness_new_with_element (e, "sink", "src");
+  gst_harness_set_sink_caps_str (h, "video/x-raw,format=RGB");
+  gst_harness_set_src_caps_str (h, AUDIO_CAPS);
+  g_object_get (h->element, "latency", &latency, NULL);
+  fail_unless_equals_uint64 (latency,
+      400 * GST_MSECOND + BLOCK_TIME + GST_SECOND / LA_FPS);
+
+  fail_unless_equals_int (gst_harness_push (h, silent_block (0)), GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_push (h, silent_block (1)), GST_FLOW_OK);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  for (n = 0; n < 2 * FPB; n++) {
+    GstBuffer *buf = gst_harness_pull (h);
+    GstMapInfo map;
+    gboolean same;
+
+    fail_unless (buf != NULL, "frame %" G_GUINT64_FORMAT " missing", n);
+    fail_unless_equals_uint64 (GST_BUFFER_OFFSET (buf), n);
+    fail_unless_equals_uint64 (GST_BUFFER_PTS (buf),
+        gst_util_uint64_scale (n, GST_SECOND, LA_FPS));
+    fail_unless (gst_buffer_map (buf, &map, GST_MAP_READ));
+    fail_unless_equals_uint64 (map.size, (gsize) size * size * 3);
+    same = memcmp (map.data, picture, map.size) == 0;
+    if (n < 3)
+      fail_unless (same, "frame %" G_GUINT64_FORMAT " is not the picture", n);
+    else
+      fail_if (same, "frame %" G_GUINT64_FORMAT " is the picture", n);
+    gst_buffer_unmap (buf, &map);
+    gst_buffer_unref (buf);
+  }
+  gst_harness_teardown (h);
+  la_test_tiny_model_free (model);
+  g_free (picture);
+  g_free (png);
+}
+
+GST_END_TEST;
+
 static Suite *
 liveavatarimage_suite (void)
 {
@@ -755,6 +815,7 @@ liveavatarimage_suite (void)
   tcase_add_test (tc, test_filter_bad_image);
   tcase_add_test (tc, test_filter_change_while_playing);
   tcase_add_test (tc, test_src_change_while_playing);
+  tcase_add_test (tc, test_filter_tiny_model);
   return s;
 }
 
