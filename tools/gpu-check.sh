@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# What to run the first minutes a GPU is lent (docs/performance.md): the
+# GPU machines have nvcc, meson, ninja and PyTorch but no GStreamer, so
+# this builds the engine alone, then
+#   1. every op on CUDA against the CPU reference (test-backend-ops -v),
+#   2. the op benchmarks (liveavatar-bench-ops),
+#   3. the tiny Live Avatar model generated on the CPU and on CUDA from the
+#      same inputs, frames compared (PSNR per frame; the design's bar is
+#      40 dB for bf16 against the fp32 CPU reference).
+# Writes everything under ${OUT:-out/gpu-check} and prints a summary.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+out=${OUT:-out/gpu-check}
+mkdir -p "$out"
+
+nvidia-smi -L | tee "$out/device.txt"
+meson setup build-gpu -Dgst=disabled -Dcuda=enabled -Dbuildtype=release \
+  >"$out/setup.log" 2>&1 || { tail -30 "$out/setup.log"; exit 1; }
+ninja -C build-gpu >"$out/build.log" 2>&1 || { tail -30 "$out/build.log"; exit 1; }
+
+build-gpu/tests/backend/test-backend-ops -v 2>&1 | tee "$out/ops.txt" | tail -40
+build-gpu/tests/backend/liveavatar-bench-ops 2>&1 | tee "$out/bench-ops.txt" | tail -40
+
+cli=build-gpu/src/cli/liveavatar-cli
+$cli make-tiny-model "$out/tiny" || exit 1
+python3 - "$out/speech.wav" <<'PY'
+import math, struct, sys, wave
+with wave.open(sys.argv[1], "wb") as w:
+    w.setnchannels(1); w.setsampwidth(2); w.setframerate(16000)
+    w.writeframes(b"".join(struct.pack("<h", int(8000 * math.sin(i * 0.07)
+        * (1 + math.sin(i / 3000.0)))) for i in range(2 * 30720)))
+PY
+for be in cpu cuda; do
+  /usr/bin/time -f "$be: %e s" $cli generate --model "$out/tiny" \
+    --image examples/images/face.png --audio "$out/speech.wav" \
+    --size 256x256 --backend $be --out "$out/$be.rgb" 2>&1 | tail -2
+done
+python3 - "$out/cpu.rgb" "$out/cuda.rgb" <<'PY'
+import math, sys
+a, b = (open(p, "rb").read() for p in sys.argv[1:3])
+n = 256 * 256 * 3
+if len(a) != len(b) or not a:
+    sys.exit("frame data differ in size: %d vs %d" % (len(a), len(b)))
+worst = 1e9
+for f in range(len(a) // n):
+    se = sum((x - y) ** 2 for x, y in zip(a[f * n:(f + 1) * n], b[f * n:(f + 1) * n]))
+    psnr = 99.0 if se == 0 else 10 * math.log10(255 ** 2 / (se / n))
+    worst = min(worst, psnr)
+print("tiny model, CUDA vs CPU: %d frames, worst PSNR %.1f dB" % (len(a) // n, worst))
+PY
