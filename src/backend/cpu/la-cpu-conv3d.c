@@ -20,29 +20,43 @@
  * Work items are (output frame, band of output rows). An item first copies
  * the input rows its band reads into a zero-bordered scratch, so the inner
  * loops need no bounds checks, then computes tiles of OC output channels x
- * OW output columns kept in local accumulators: each input value loaded
- * serves OC channels, each weight OW columns. Items run on several threads
- * when the convolution is big enough to pay for them; an item's result
- * does not depend on which thread runs it. */
+ * OW output columns kept in vector accumulators (la-cpu-vec.h): each input
+ * vector loaded serves OC channels, each weight OW columns. Channels past
+ * cout use zero weights and columns past wo read the scratch's zero tail;
+ * neither is stored. Each lane is its own fp32 sum in the order above, so
+ * the vector width changes no result: the AVX2 clone (no FMA, so no
+ * contraction) and the baseline one agree bit for bit. Items run on
+ * several threads when the convolution is big enough to pay for them; an
+ * item's result does not depend on which thread runs it. */
 
 #include "config.h"
 
 #include "la-cpu-ops.h"
+#include "la-cpu-vec.h"
 
 #include <string.h>
 
 #define ROWS_PER_BAND 8
 #define OC 4                    /* output channels per tile */
-#define OW 8                    /* output columns per tile */
+#define OW 16                   /* output columns per tile: two vectors */
+#define VW LA_VW
+
+typedef LaV8 V8;
+typedef LaV8u V8u;
+#define SPLAT LA_SPLAT
 
 typedef struct
 {
   gfloat *y;
   const gfloat *x, *past, *w, *bias;
   gint64 p, cin, h, wd, cout, ho, wo, n_bands;
-  gint64 wp;                    /* padded row length */
+  gint64 wp;                    /* scratch row length: padded, tail zeros */
   LaConv3dParams prm;
 } Conv3d;
+
+#define MAX_TAPS 64             /* kh * kw of the vector path */
+
+static const gfloat zero_taps[MAX_TAPS] = { 0.0f };
 
 /* Input rows [iy0, iy0 + rows) of frames to * st .. + kt - 1, every
  * channel, with left/right zero columns and zero rows outside the picture:
@@ -64,74 +78,76 @@ fill_scratch (const Conv3d * c, gfloat * s, gint64 o, gint64 iy0, gint64 rows)
         gfloat *dst = s + ((dt * c->cin + ci) * rows + r) * c->wp;
         gint64 iy = iy0 + r;
 
-        memset (dst, 0, (gsize) c->wp * sizeof (gfloat));
-        if (iy >= 0 && iy < c->h)
+        if (iy >= 0 && iy < c->h) {
+          memset (dst, 0, (gsize) left * sizeof (gfloat));
           memcpy (dst + left, frame + (ci * c->h + iy) * c->wd,
               (gsize) c->wd * sizeof (gfloat));
+          memset (dst + left + c->wd, 0, (gsize) (c->wp - left - c->wd)
+              * sizeof (gfloat));
+        } else {
+          memset (dst, 0, (gsize) c->wp * sizeof (gfloat));
+        }
       }
     }
   }
 }
 
-/* tile () for a whole OC x OW tile at column stride 1, the common case:
- * separate accumulator rows and hoisted weight pointers let the compiler
- * keep the tile in vector registers */
-static inline void
-tile_full (const Conv3d * c, const gfloat * in, gint64 rows, gint64 oy,
-    gint64 co, gint64 ox)
+/* An OC x OW tile at column stride 1: channels [co, co + n_co), columns
+ * [ox, ox + n_ox) are stored. @in points at the scratch row of (dt 0,
+ * ci 0, dy 0) for output row @oy. */
+static LA_INLINE void
+tile_vec (const Conv3d * c, const gfloat * in, gint64 rows, gint64 oy,
+    gint64 co, gint64 n_co, gint64 ox, gint64 n_ox)
 {
   const gint *k = c->prm.kernel;
-  gint64 ktaps = (gint64) k[0] * k[1] * k[2], plane = rows * c->wp;
-  gint64 w_stride = c->cin * ktaps, j, dt, ci, dy, dx;
-  gfloat acc0[OW], acc1[OW], acc2[OW], acc3[OW];
-  gfloat b0 = 0.0f, b1 = 0.0f, b2 = 0.0f, b3 = 0.0f;
+  gint64 kt = k[0], kh = k[1], kw = k[2], taps = kh * kw;
+  gint64 ktaps = kt * taps, plane = rows * c->wp, ch = c->ho * c->wo;
+  gint64 j, a, dt, ci, dy, dx;
+  V8 acc[OC][OW / VW];
+  gfloat out[OW];
 
-  if (c->bias) {
-    b0 = c->bias[co];
-    b1 = c->bias[co + 1];
-    b2 = c->bias[co + 2];
-    b3 = c->bias[co + 3];
-  }
-  for (j = 0; j < OW; j++) {
-    acc0[j] = b0;
-    acc1[j] = b1;
-    acc2[j] = b2;
-    acc3[j] = b3;
+  for (a = 0; a < OC; a++) {
+    gfloat b = a < n_co && c->bias ? c->bias[co + a] : 0.0f;
+
+    for (j = 0; j < OW / VW; j++)
+      acc[a][j] = SPLAT (b);
   }
 
-  for (dt = 0; dt < k[0]; dt++) {
+  for (dt = 0; dt < kt; dt++) {
     for (ci = 0; ci < c->cin; ci++) {
-      const gfloat *w0 = c->w + (co * c->cin + ci) * ktaps + dt * k[1] * k[2];
-      const gfloat *w1 = w0 + w_stride, *w2 = w1 + w_stride;
-      const gfloat *w3 = w2 + w_stride;
+      const gfloat *w0 = c->w + (co * c->cin + ci) * ktaps + dt * taps;
+      const gfloat *w1 = n_co > 1 ? w0 + c->cin * ktaps : zero_taps;
+      const gfloat *w2 = n_co > 2 ? w0 + 2 * c->cin * ktaps : zero_taps;
+      const gfloat *w3 = n_co > 3 ? w0 + 3 * c->cin * ktaps : zero_taps;
+      const gfloat *src = in + (dt * c->cin + ci) * plane + ox;
 
-      for (dy = 0; dy < k[1]; dy++) {
-        const gfloat *row = in + (dt * c->cin + ci) * plane + dy * c->wp + ox;
+      for (dy = 0; dy < kh; dy++) {
+        for (dx = 0; dx < kw; dx++) {
+          const gfloat *r = src + dy * c->wp + dx;
+          gint64 t = dy * kw + dx;
+          V8 x0 = *(const V8u *) r, x1 = *(const V8u *) (r + VW);
+          V8 v0 = SPLAT (w0[t]), v1 = SPLAT (w1[t]);
+          V8 v2 = SPLAT (w2[t]), v3 = SPLAT (w3[t]);
 
-        for (dx = 0; dx < k[2]; dx++) {
-          const gfloat *r = row + dx;
-          gint64 t = dy * k[2] + dx;
-          gfloat v0 = w0[t], v1 = w1[t], v2 = w2[t], v3 = w3[t];
-
-          for (j = 0; j < OW; j++) {
-            acc0[j] += v0 * r[j];
-            acc1[j] += v1 * r[j];
-            acc2[j] += v2 * r[j];
-            acc3[j] += v3 * r[j];
-          }
+          acc[0][0] += v0 * x0;
+          acc[0][1] += v0 * x1;
+          acc[1][0] += v1 * x0;
+          acc[1][1] += v1 * x1;
+          acc[2][0] += v2 * x0;
+          acc[2][1] += v2 * x1;
+          acc[3][0] += v3 * x0;
+          acc[3][1] += v3 * x1;
         }
       }
     }
   }
 
-  for (j = 0; j < OW; j++) {
-    gfloat *y_r = c->y + (co * c->ho + oy) * c->wo + ox + j;
-    gint64 ch = c->ho * c->wo;
+  for (a = 0; a < n_co; a++) {
+    gfloat *y_r = c->y + (co + a) * ch + oy * c->wo + ox;
 
-    y_r[0] = acc0[j];
-    y_r[ch] = acc1[j];
-    y_r[2 * ch] = acc2[j];
-    y_r[3 * ch] = acc3[j];
+    memcpy (out, &acc[a][0], sizeof (V8));
+    memcpy (out + VW, &acc[a][1], sizeof (V8));
+    memcpy (y_r, out, (gsize) n_ox * sizeof (gfloat));
   }
 }
 
@@ -184,7 +200,8 @@ tile (const Conv3d * c, const gfloat * in, gint64 rows, gint64 oy,
   }
 }
 
-static void
+/* cloned for AVX2 so that the inlined tiles use 8-lane vectors */
+static LA_CPU_CLONES void
 conv3d_items (gpointer data, gint64 begin, gint64 end)
 {
   const Conv3d *c = data;
@@ -192,6 +209,7 @@ conv3d_items (gpointer data, gint64 begin, gint64 end)
   gint64 max_rows = (ROWS_PER_BAND - 1) * sh + kh;
   gfloat *scratch = g_new (gfloat, c->prm.kernel[0] * c->cin * max_rows
       * c->wp);
+  gboolean k_small = c->prm.kernel[1] * c->prm.kernel[2] <= MAX_TAPS;
   gint64 item, co, oy, ox;
 
   for (item = begin; item < end; item++) {
@@ -208,8 +226,9 @@ conv3d_items (gpointer data, gint64 begin, gint64 end)
         for (ox = 0; ox < c->wo; ox += OW) {
           const gfloat *in = scratch + (oy - oy0) * sh * c->wp;
 
-          if (co + OC <= c->cout && ox + OW <= c->wo && c->prm.stride[2] == 1)
-            tile_full (&oc, in, rows, oy, co, ox);
+          if (c->prm.stride[2] == 1 && k_small)
+            tile_vec (&oc, in, rows, oy, co, MIN (OC, c->cout - co), ox,
+                MIN (OW, c->wo - ox));
           else
             tile (&oc, in, rows, oy, co, MIN (OC, c->cout - co), ox,
                 MIN (OW, c->wo - ox));
@@ -224,9 +243,11 @@ la_cpu_conv3d (gfloat * y, const gfloat * x, const gfloat * past,
     gint64 h, gint64 wd, gint64 to, gint64 cout, gint64 ho, gint64 wo,
     const LaConv3dParams * prm)
 {
+  /* the vector path reads whole OW tiles: room for the last one */
+  gint64 wp = MAX (wd + prm->pad[2] + prm->pad[3],
+      (wo + OW - 1) / OW * OW + prm->kernel[2] - 1);
   Conv3d c = { y, x, past, w, bias, p, cin, h, wd, cout, ho, wo,
-    (ho + ROWS_PER_BAND - 1) / ROWS_PER_BAND,
-    wd + prm->pad[2] + prm->pad[3], *prm
+    (ho + ROWS_PER_BAND - 1) / ROWS_PER_BAND, wp, *prm
   };
   gint64 macs = to * cout * ho * wo * cin * prm->kernel[0]
       * prm->kernel[1] * prm->kernel[2];

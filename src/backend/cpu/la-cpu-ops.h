@@ -8,8 +8,10 @@
  *
  * The oracle the CUDA backend is checked against: readable loops, fp32
  * storage and arithmetic (double where Wan itself uses float64), no
- * intrinsics. Outputs first, then inputs, then sizes; all arrays are
- * contiguous row-major. Each op lives in its own la-cpu-<op>.c whose header
+ * intrinsics (hot ops use GCC vector extensions, la-cpu-vec.h; an op's
+ * header says where it departs from the plain loop's order or libm).
+ * Outputs first, then inputs, then sizes; all arrays are contiguous
+ * row-major. Each op lives in its own la-cpu-<op>.c whose header
  * states the math and layout; shapes were checked by la-ops.c.
  */
 
