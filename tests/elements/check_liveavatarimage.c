@@ -762,6 +762,7 @@ GST_START_TEST (test_filter_tiny_model)
   gst_util_set_object_arg (G_OBJECT (e), "model", "liveavatar");
   g_object_set (e, "model-path", model, NULL);
   h = gst_harness_new_with_element (e, "sink", "src");
+  gst_object_unref (e);
   gst_harness_set_sink_caps_str (h, "video/x-raw,format=RGB");
   gst_harness_set_src_caps_str (h, AUDIO_CAPS);
   g_object_get (h->element, "latency", &latency, NULL);
