@@ -22,18 +22,54 @@
 
 typedef struct
 {
+  GMutex lock;
+  GCond done;
+  gint pending;                 /* ranges not finished yet */
+} Join;
+
+typedef struct
+{
   LaCpuRangeFunc fn;
   gpointer data;
   gint64 begin, end;
+  Join *join;
 } Range;
 
-static gpointer
-run_range (gpointer data)
+static void
+run_range (Range * r)
 {
-  Range *r = data;
-
   r->fn (r->data, r->begin, r->end);
-  return NULL;
+  if (r->join) {
+    g_mutex_lock (&r->join->lock);
+    if (--r->join->pending == 0)
+      g_cond_signal (&r->join->done);
+    g_mutex_unlock (&r->join->lock);
+  }
+}
+
+static void
+pool_func (gpointer data, gpointer user_data)
+{
+  run_range (data);
+}
+
+/* Threads are kept between calls: an op is often a few hundred
+ * microseconds, and starting threads for each cost a good part of that.
+ * One pool serves every caller (the session's stage threads run ops at the
+ * same time); a range never waits on another, so a caller waiting for its
+ * ranges always sees them finish. */
+static GThreadPool *
+shared_pool (void)
+{
+  static GThreadPool *pool = NULL;
+
+  if (g_once_init_enter (&pool)) {
+    GThreadPool *p = g_thread_pool_new (pool_func, NULL, MAX_THREADS, FALSE,
+        NULL);
+
+    g_once_init_leave (&pool, p);
+  }
+  return pool;
 }
 
 static gint
@@ -52,28 +88,34 @@ void
 la_cpu_parallel_for (gint64 n, gint64 work, LaCpuRangeFunc fn, gpointer data)
 {
   Range ranges[MAX_THREADS];
-  GThread *threads[MAX_THREADS];
+  GThreadPool *pool;
+  Join join;
   gint n_threads = thread_count (n, work), i;
 
-  if (n_threads <= 1) {
+  if (n_threads <= 1 || (pool = shared_pool ()) == NULL) {
     fn (data, 0, n);
     return;
   }
+  g_mutex_init (&join.lock);
+  g_cond_init (&join.done);
+  join.pending = n_threads - 1;
   for (i = 0; i < n_threads; i++) {
     ranges[i].fn = fn;
     ranges[i].data = data;
     ranges[i].begin = n * i / n_threads;
     ranges[i].end = n * (i + 1) / n_threads;
+    ranges[i].join = i == 0 ? NULL : &join;
   }
-  /* the calling thread takes the first range, and any range whose thread
-   * could not start */
+  /* the calling thread takes the first range, and any range the pool
+   * would not take */
   for (i = 1; i < n_threads; i++)
-    threads[i] = g_thread_try_new ("la-cpu", run_range, &ranges[i], NULL);
-  run_range (&ranges[0]);
-  for (i = 1; i < n_threads; i++) {
-    if (threads[i])
-      g_thread_join (threads[i]);
-    else
+    if (!g_thread_pool_push (pool, &ranges[i], NULL))
       run_range (&ranges[i]);
-  }
+  run_range (&ranges[0]);
+  g_mutex_lock (&join.lock);
+  while (join.pending > 0)
+    g_cond_wait (&join.done, &join.lock);
+  g_mutex_unlock (&join.lock);
+  g_mutex_clear (&join.lock);
+  g_cond_clear (&join.done);
 }
