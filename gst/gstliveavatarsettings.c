@@ -97,8 +97,10 @@ gst_live_avatar_settings_install_properties (GObjectClass * klass)
           DEFAULT_MODEL, READY_ONLY));
   g_object_class_install_property (klass, GST_LIVE_AVATAR_PROP_MODEL_PATH,
       g_param_spec_string ("model-path", "Model path",
-          "Folder holding the checkpoints (Wan2.2-S2V-14B layout, see "
-          "docs/models.md); required when model=liveavatar",
+          "Folder holding the checkpoints (Wan2.2-S2V-14B layout with Live "
+          "Avatar's LoRA, see docs/models.md; or the tiny model that "
+          "liveavatar-cli make-tiny-model writes); required when "
+          "model=liveavatar, with reference-image",
           DEFAULT_MODEL_PATH, READY_ONLY));
   /**
    * GstLiveAvatarFilter:reference-image:
