@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# liveavatar: one DiT forward of a block, ours against PyTorch, one command
+# Copyright (C) 2026 liveavatar developers
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# tools/bench-dit.sh [--device cuda|cpu] [--torch-dtype bf16|fp32] [ARGS]...
+#
+# Runs liveavatar-bench-dit (tests/backend/bench-dit.c) and
+# tests/backend/bench_dit_torch.py on the same device with the same ARGS
+# (--layers N --size WxH --dim D --heads H --ffn F --text-len T
+# --text-dim T --audio-dim A --iters N; defaults: the 14B's shapes, 2
+# layers, 704x384), then prints a markdown table for docs/performance.md
+# with the device named and the ratio ours / PyTorch in time (below 1:
+# ours is faster). The device defaults to cuda where nvidia-smi sees a GPU.
+# Builds BUILD (default build-bench, no GStreamer, CUDA when nvcc is
+# there) when the benchmark is missing; PYTHON defaults to python3, or
+# /work/venv/bin/python when python3 has no torch.
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 1
+
+device=
+dtype=bf16
+args=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --device) device=$2; shift 2 ;;
+    --torch-dtype) dtype=$2; shift 2 ;;
+    -h|--help) sed -n 5,18p "$0"; exit 0 ;;
+    *) args+=("$1"); shift ;;
+  esac
+done
+
+if [ -z "$device" ]; then
+  if nvidia-smi -L >/dev/null 2>&1; then device=cuda; else device=cpu; fi
+fi
+case "$device" in
+  cuda) name=$(nvidia-smi -L 2>/dev/null | head -1) ;;
+  cpu) name="$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'),"
+       name="$name $(nproc) cores" ;;
+  *) echo "--device must be cuda or cpu" >&2; exit 2 ;;
+esac
+
+build=${BUILD:-build-bench}
+bench=$build/tests/backend/liveavatar-bench-dit
+if [ ! -x "$bench" ]; then
+  if [ ! -d "$build" ]; then
+    meson setup "$build" -Dgst=disabled -Dbuildtype=release >/dev/null ||
+      { echo "meson setup $build failed" >&2; exit 1; }
+  fi
+  ninja -C "$build" tests/backend/liveavatar-bench-dit >/dev/null ||
+    { echo "building $bench failed" >&2; exit 1; }
+fi
+
+py=${PYTHON:-python3}
+if [ -z "${PYTHON:-}" ] && ! python3 -c 'import torch' 2>/dev/null &&
+   [ -x /work/venv/bin/python ]; then
+  py=/work/venv/bin/python
+fi
+
+log=$(mktemp -d)
+trap 'rm -rf "$log"' EXIT
+echo "device: $name"
+echo "== liveavatar-bench-dit --backend $device ${args[*]}"
+"$bench" --backend "$device" "${args[@]}" | tee "$log/ours" ||
+  { echo "liveavatar-bench-dit failed" >&2; exit 1; }
+echo "== bench_dit_torch.py --device $device --dtype $dtype ${args[*]}"
+"$py" tests/backend/bench_dit_torch.py --device "$device" --dtype "$dtype" \
+  "${args[@]}" | tee "$log/torch" ||
+  { echo "bench_dit_torch.py failed" >&2; exit 1; }
+
+# field VALUE of the RESULT line in FILE
+field () {
+  sed -n "s/^RESULT .*$2=\([^ ]*\).*/\1/p" "$1"
+}
+shape=$(sed -n 's/^shape: //p' "$log/ours")
+config=$(sed -n 's/^config: //p' "$log/ours")
+echo
+echo "DiT forward of one block, $shape; $config"
+echo "Device: $name"
+echo
+echo "| implementation | ms per layer | TFLOP/s | 40 layers, ms | fps, 1 device, 4 steps |"
+echo "|---|---|---|---|---|"
+for who in ours torch; do
+  if [ $who = ours ]; then label="liveavatar ($device)"
+  else label="PyTorch $("$py" -c 'import torch; print(torch.__version__)')"
+       label="$label ($device, $dtype, SDPA)"; fi
+  printf '| %s | %s | %s | %s | %s |\n' "$label" \
+    "$(field "$log/$who" ms_per_layer)" "$(field "$log/$who" tflops)" \
+    "$(field "$log/$who" ms_40_layers)" "$(field "$log/$who" fps)"
+done
+a=$(field "$log/ours" ms_per_layer)
+b=$(field "$log/torch" ms_per_layer)
+echo
+echo "liveavatar runs in the dtypes src/model/dit keeps (f32 weights and"
+echo "activations when this was written); PyTorch in $dtype weights and"
+echo "matmuls with an fp32 residual stream. TFLOP/s count the linears and"
+echo "attention only (formula in tests/backend/bench-dit.c); 40 layers is"
+echo "scaled by FLOPs (12 of 40 layers inject audio); fps = 12 video frames"
+echo "per 4 forwards (one block, 4 steps) on this one device."
+if [ -z "$a" ] || [ -z "$b" ]; then
+  echo "a RESULT line is missing" >&2
+  exit 1
+fi
+awk -v a="$a" -v b="$b" 'BEGIN { printf "\nratio ours / PyTorch (time): %.3f (%.2fx %s)\n", a / b, (a < b ? b / a : a / b), (a < b ? "faster" : "slower") }'
