@@ -56,7 +56,6 @@ la_stage_dit_init (LaStage * stage, GError ** error)
 {
   LaSession *s = stage->session;
   guint step;
-  gint h, w;
 
   for (step = stage->first_step; step < stage->end_step; step++) {
     stage->steps[step - stage->first_step] =
@@ -64,7 +63,6 @@ la_stage_dit_init (LaStage * stage, GError ** error)
     if (stage->steps[step - stage->first_step] == NULL)
       return FALSE;
   }
-  la_avatar_get_latent_size (s->avatar, &h, &w);
   stage->sink_latent =
       g_new (gfloat, la_avatar_block_latent_size (s->avatar) /
       LA_LATENTS_PER_BLOCK);
@@ -126,16 +124,9 @@ static void
 publish_sink (LaStage * stage, const LaBlock * block, const gfloat * latent)
 {
   LaSession *s = stage->session;
-  gsize frame = la_avatar_block_latent_size (s->avatar) / LA_LATENTS_PER_BLOCK;
-  gint h, w;
-  gsize plane, z, c;
 
-  la_avatar_get_latent_size (s->avatar, &h, &w);
-  plane = (gsize) (h * w);
-  z = frame / plane;
-  for (c = 0; c < z; c++)
-    memcpy (stage->sink_latent + c * plane,
-        latent + c * LA_LATENTS_PER_BLOCK * plane, plane * sizeof (gfloat));
+  la_avatar_copy_latent_frames (s->avatar, stage->sink_latent, 1, 0, latent,
+      LA_LATENTS_PER_BLOCK, 0, 1);
   la_session_publish_sink (s, block->epoch, block->index, stage->sink_latent);
   /* the stage's own copy is that frame now */
   stage->sink_epoch = block->epoch;

@@ -191,22 +191,14 @@ gather_latents (LaStage * stage, gint * n_latent)
 {
   LaAvatar *a = stage->session->avatar;
   guint n = stage->held->len, j;
-  gsize block = la_avatar_block_latent_size (a);
-  gsize plane, z, c;
-  gint h, w;
-  gfloat *latent;
+  gfloat *latent = g_new (gfloat, la_avatar_block_latent_size (a) * n);
 
-  la_avatar_get_latent_size (a, &h, &w);
-  plane = (gsize) (h * w);
-  z = block / (LA_LATENTS_PER_BLOCK * plane);
-  latent = g_new (gfloat, block * n);
   for (j = 0; j < n; j++) {
     const LaBlock *b = g_ptr_array_index (stage->held, j);
 
-    for (c = 0; c < z; c++)
-      memcpy (latent + (c * n + j) * LA_LATENTS_PER_BLOCK * plane,
-          b->avatar_latent + c * LA_LATENTS_PER_BLOCK * plane,
-          LA_LATENTS_PER_BLOCK * plane * sizeof (gfloat));
+    la_avatar_copy_latent_frames (a, latent, (gint) n * LA_LATENTS_PER_BLOCK,
+        (gint) j * LA_LATENTS_PER_BLOCK, b->avatar_latent,
+        LA_LATENTS_PER_BLOCK, 0, LA_LATENTS_PER_BLOCK);
   }
   *n_latent = (gint) (n * LA_LATENTS_PER_BLOCK);
   return latent;

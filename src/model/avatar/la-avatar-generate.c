@@ -68,10 +68,10 @@ block_features (Gen * g, guint64 b, GError ** error)
 static void
 block_noise (Gen * g, guint64 b)
 {
-  gsize f0 = (b % LA_AVATAR_BLOCKS_PER_CLIP) * LA_AVATAR_LATENTS_PER_BLOCK;
-  gsize clip_frames = LA_AVATAR_LATENTS_PER_BLOCK * LA_AVATAR_BLOCKS_PER_CLIP;
+  gint f0 = (gint) (b % LA_AVATAR_BLOCKS_PER_CLIP) *
+      LA_AVATAR_LATENTS_PER_BLOCK;
+  gint clip_frames = LA_AVATAR_LATENTS_PER_BLOCK * LA_AVATAR_BLOCKS_PER_CLIP;
   const gfloat *noise;
-  gint c;
 
   if (!g->p->noise) {
     la_avatar_noise (g->a, g->p->seed, b, g->latent);
@@ -79,10 +79,8 @@ block_noise (Gen * g, guint64 b)
   }
   noise = g->p->noise + (b / LA_AVATAR_BLOCKS_PER_CLIP) * g->a->z
       * clip_frames * g->hw;
-  for (c = 0; c < g->a->z; c++)
-    memcpy (g->latent + c * LA_AVATAR_LATENTS_PER_BLOCK * g->hw,
-        noise + (c * clip_frames + f0) * g->hw,
-        LA_AVATAR_LATENTS_PER_BLOCK * g->hw * sizeof (gfloat));
+  la_avatar_copy_latent_frames (g->a, g->latent, LA_AVATAR_LATENTS_PER_BLOCK,
+      0, noise, clip_frames, f0, LA_AVATAR_LATENTS_PER_BLOCK);
 }
 
 /* @n pictures of @g->rgb as frames: the very first decode's 3 dropped
@@ -132,18 +130,16 @@ decode (Gen * g, const gfloat * latent, gint n_latent, guint64 first_block,
 static gboolean
 decode_clip (Gen * g, guint64 b, gboolean last, GError ** error)
 {
-  gsize clip_frames = LA_AVATAR_LATENTS_PER_BLOCK * LA_AVATAR_BLOCKS_PER_CLIP;
-  gsize f0 = (gsize) g->clip_blocks * LA_AVATAR_LATENTS_PER_BLOCK;
-  gsize per = LA_AVATAR_LATENTS_PER_BLOCK * g->hw;
-  gint n_lat, c;
+  gint clip_frames = LA_AVATAR_LATENTS_PER_BLOCK * LA_AVATAR_BLOCKS_PER_CLIP;
+  gint n_lat;
   gfloat *packed;
   gboolean ok;
 
   if (g->clip_blocks == 0)
     g->clip_first = b;
-  for (c = 0; c < g->a->z; c++)
-    memcpy (g->clip + (c * clip_frames + f0) * g->hw,
-        g->latent + c * per, per * sizeof (gfloat));
+  la_avatar_copy_latent_frames (g->a, g->clip, clip_frames,
+      g->clip_blocks * LA_AVATAR_LATENTS_PER_BLOCK, g->latent,
+      LA_AVATAR_LATENTS_PER_BLOCK, 0, LA_AVATAR_LATENTS_PER_BLOCK);
   g->clip_blocks++;
   if (!last && b % LA_AVATAR_BLOCKS_PER_CLIP != LA_AVATAR_BLOCKS_PER_CLIP - 1)
     return TRUE;
@@ -151,9 +147,8 @@ decode_clip (Gen * g, guint64 b, gboolean last, GError ** error)
   /* a partial clip: its frames packed as [z, n_lat, h, w] */
   n_lat = g->clip_blocks * LA_AVATAR_LATENTS_PER_BLOCK;
   packed = g_new (gfloat, (gsize) g->a->z * n_lat * g->hw);
-  for (c = 0; c < g->a->z; c++)
-    memcpy (packed + (gsize) c * n_lat * g->hw, g->clip + c * clip_frames
-        * g->hw, n_lat * g->hw * sizeof (gfloat));
+  la_avatar_copy_latent_frames (g->a, packed, n_lat, 0, g->clip, clip_frames,
+      0, n_lat);
   ok = decode (g, packed, n_lat, g->clip_first, g->clip_blocks, error);
   g_free (packed);
   g->clip_blocks = 0;
@@ -263,13 +258,9 @@ la_avatar_generate (LaAvatar * avatar, const LaAvatarGenerateParams * params,
         goto out;
     }
     /* the rolling sink frame: latent frame 0 of the first clean block */
-    if (b == sink.cond_block) {
-      gint c;
-
-      for (c = 0; c < avatar->z; c++)
-        memcpy (g.generated_ref + c * g.hw, g.latent + c
-            * LA_AVATAR_LATENTS_PER_BLOCK * g.hw, g.hw * sizeof (gfloat));
-    }
+    if (b == sink.cond_block)
+      la_avatar_copy_latent_frames (avatar, g.generated_ref, 1, 0, g.latent,
+          LA_AVATAR_LATENTS_PER_BLOCK, 0, 1);
     if (p->online_decode) {
       if (!decode (&g, g.latent, LA_AVATAR_LATENTS_PER_BLOCK, b, 1, error))
         goto out;

@@ -358,6 +358,22 @@ la_avatar_block_features_size (LaAvatar * avatar)
       * avatar->audio_dim;
 }
 
+void
+la_avatar_copy_latent_frames (LaAvatar * avatar, gfloat * dst,
+    gint dst_frames, gint dst_first, const gfloat * src, gint src_frames,
+    gint src_first, gint n)
+{
+  gsize hw = (gsize) avatar->h * avatar->w;
+  gint c;
+
+  g_return_if_fail (dst_first >= 0 && dst_first + n <= dst_frames);
+  g_return_if_fail (src_first >= 0 && src_first + n <= src_frames);
+  for (c = 0; c < avatar->z; c++)
+    memcpy (dst + ((gsize) c * dst_frames + dst_first) * hw,
+        src + ((gsize) c * src_frames + src_first) * hw,
+        (gsize) n * hw * sizeof (gfloat));
+}
+
 /* ---- noise and the sink ---- */
 
 void

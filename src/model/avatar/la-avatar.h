@@ -108,6 +108,14 @@ gsize           la_avatar_block_latent_size (LaAvatar * avatar);
 /* floats of a block's features, 12 * 25 * audio_dim */
 gsize           la_avatar_block_features_size (LaAvatar * avatar);
 
+/* Copies @n latent frames from @src [z, src_frames, h, w], starting at
+ * frame @src_first, into @dst [z, dst_frames, h, w] at @dst_first: the
+ * latents are channel-first, so a run of frames is z separate pieces
+ * (a block's frame 0, a block cut from a clip, blocks put side by side). */
+void            la_avatar_copy_latent_frames (LaAvatar * avatar,
+    gfloat * dst, gint dst_frames, gint dst_first, const gfloat * src,
+    gint src_frames, gint src_first, gint n);
+
 /* ---- conditioning: the reference picture ---- */
 
 typedef struct
