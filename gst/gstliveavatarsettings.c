@@ -62,7 +62,9 @@ gst_live_avatar_precision_get_type (void)
 {
   static GType type = 0;
   static const GEnumValue values[] = {
-    {LA_PRECISION_BF16, "bfloat16 weights and activations", "bf16"},
+    {LA_PRECISION_AUTO, "fp32 on the CPU backend, bf16 on CUDA", "auto"},
+    {LA_PRECISION_FP32, "fp32 weights (the reference)", "fp32"},
+    {LA_PRECISION_BF16, "bfloat16 linear weights, as Live Avatar", "bf16"},
     {LA_PRECISION_FP8, "FP8 (e4m3) linear weights, as Live Avatar's --fp8",
         "fp8"},
     {0, NULL, NULL}

@@ -57,7 +57,7 @@ enum
 #define DEFAULT_ULYSSES_SIZE    1
 #define DEFAULT_VAE_PARALLEL    FALSE
 #define DEFAULT_OFFLOAD         FALSE
-#define DEFAULT_PRECISION       LA_PRECISION_BF16
+#define DEFAULT_PRECISION       LA_PRECISION_AUTO
 #define DEFAULT_WIDTH           704     /* pixels */
 #define DEFAULT_HEIGHT          384     /* pixels */
 #define DEFAULT_SAMPLE_STEPS    LA_DEFAULT_SAMPLE_STEPS

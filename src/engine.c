@@ -31,7 +31,7 @@
 #define DEFAULT_DIT_DEVICES     "0"
 #define DEFAULT_VAE_DEVICE      -1      /* the last DiT device */
 #define DEFAULT_ULYSSES_SIZE    1
-#define DEFAULT_PRECISION       LA_PRECISION_BF16
+#define DEFAULT_PRECISION       LA_PRECISION_AUTO
 #define DEFAULT_WIDTH           704     /* pixels */
 #define DEFAULT_HEIGHT          384     /* pixels */
 #define DEFAULT_ONLINE_DECODE   TRUE
@@ -98,6 +98,8 @@ check_enums (const LaEngineConfig * cfg, GError ** error)
     return FALSE;
   }
   switch (cfg->precision) {
+    case LA_PRECISION_AUTO:
+    case LA_PRECISION_FP32:
     case LA_PRECISION_BF16:
     case LA_PRECISION_FP8:
       break;

@@ -94,10 +94,15 @@ typedef enum
   LA_BACKEND_CUDA
 } LaBackendKind;
 
+/* How the DiT stores its linear weights. The CPU backend computes in fp32
+ * whatever the storage (bf16 and FP8 weights are widened as they are
+ * used), so a narrower storage there shows what it costs in quality. */
 typedef enum
 {
-  LA_PRECISION_BF16,
-  LA_PRECISION_FP8
+  LA_PRECISION_AUTO,            /* FP32 on the CPU backend, BF16 on CUDA */
+  LA_PRECISION_FP32,            /* the reference: fp32 weights */
+  LA_PRECISION_BF16,            /* bf16 linear weights, as Live Avatar */
+  LA_PRECISION_FP8              /* FP8 e4m3 linears, as Live Avatar's --fp8 */
 } LaPrecision;
 
 typedef enum

@@ -115,6 +115,18 @@ const gchar    *la_backend_get_description (LaBackend * backend);
 /* Wait for all queued work; reports any fault that happened meanwhile. */
 gboolean        la_backend_synchronize (LaBackend * backend, GError ** error);
 
+/* Device memory in bytes: @total and @free as the device reports them
+ * (CUDA: cudaMemGetInfo). A CPU virtual device reports the host's memory,
+ * or LIVEAVATAR_CPU_DEVICE_MEMORY bytes when that is set (so tests can
+ * play a small GPU); free is then total minus what CPU backends hold.
+ * Either pointer may be NULL. */
+gboolean        la_backend_get_memory_info (LaBackend * backend,
+    guint64 * total, guint64 * free, GError ** error);
+/* Bytes in the buffers this backend holds now, and the most it has held
+ * at once since it was made (thread-safe: counters are atomic). */
+guint64         la_backend_get_allocated_bytes (LaBackend * backend);
+guint64         la_backend_get_peak_bytes (LaBackend * backend);
+
 /* ------------------------------------------------------------------------
  * Buffers (device memory)
  * ------------------------------------------------------------------------ */
@@ -229,6 +241,8 @@ typedef enum
   LA_OP_LINEAR_MIXED,
   LA_OP_ATTENTION_BIAS,
   LA_OP_EMBEDDING,
+  /* Live Avatar's --fp8 linears (CPU and CUDA) */
+  LA_OP_LINEAR_FP8,
   LA_OP_COUNT
 } LaOp;
 
@@ -313,6 +327,24 @@ gboolean        la_euler_step (LaBackend * backend, LaTensor * y,
  * count; rounding as la_f32_to_bf16 () and friends. */
 gboolean        la_convert (LaBackend * backend, LaTensor * y,
     const LaTensor * x, GError ** error);
+
+/* y = Live Avatar's FP8 linear (liveavatar/utils/fp8_linear.py,
+ * FP8LinearFunction, torch._scaled_mm with per-tensor scales):
+ *   s  = min (448 / max (amax (|x|), 1e-12), 448)   over all of x, per call
+ *   xq = e4m3 (clamp (x * s, -448, 448))
+ *   y  = bf16 ((sum_k xq[r, k] wq[n, k]) * (1 / s) * w_scale + bias[n])
+ * x [..., K] F32 or BF16 (ask with x's dtype); w [N, K] FP8_E4M3, quantised
+ * at load by la_fp8_quantize (); w_scale [1] F32, the weight's
+ * dequantisation scale; bias [N] F32 or NULL; y [..., N] F32 or BF16 (the
+ * bf16 result widened when F32). Products exact, sums in fp32. */
+gboolean        la_linear_fp8 (LaBackend * backend, LaTensor * y,
+    const LaTensor * x, const LaTensor * w, const LaTensor * w_scale,
+    const LaTensor * bias, GError ** error);
+
+/* Host side of Live Avatar's quant_fp8 () for a weight of @n values:
+ * @q gets e4m3 (clamp (w * s)), s = min (448 / max (amax, 1e-12), 448), and
+ * the return value is the dequantisation scale 1 / s. */
+gfloat          la_fp8_quantize (const gfloat * w, gsize n, guint8 * q);
 
 /* ------------------------------------------------------------------------
  * Video VAE ops

@@ -32,7 +32,7 @@ test_defaults (void)
   g_assert_cmpint (ec.ulysses_size, ==, 1);
   g_assert_false (ec.vae_parallel);
   g_assert_false (ec.offload);
-  g_assert_cmpint (ec.precision, ==, LA_PRECISION_BF16);
+  g_assert_cmpint (ec.precision, ==, LA_PRECISION_AUTO);
   g_assert_cmpint (ec.width, ==, 704);
   g_assert_cmpint (ec.height, ==, 384);
   g_assert_cmpint (ec.sample_steps, ==, 4);
