@@ -162,6 +162,24 @@ cudaError_t la_kernel_embedding (la_kernel_dtype y_dtype, void *y,
     la_kernel_dtype table_dtype, const void *table, const int32_t * ids,
     int64_t n, int64_t vocab, int64_t dim, cudaStream_t stream);
 
+/* ---- Live Avatar's FP8 linears ---- */
+
+/* fp8_quantize.cu: quant_fp8 () of the activations, never leaving the
+ * device. la_kernel_fp8_amax: *amax = max (*amax, max |x|) as float bits
+ * (NaN wins) over n elements of x (f32 or bf16); the caller zeroes *amax
+ * first. la_kernel_fp8_quantize: s = min (448 / max (amax, 1e-12), 448),
+ * xq [rows, ld] = e4m3 (x [rows, k] * s) saturating, zeros in columns
+ * k..ld; *inv_scale = 1 / s. la_kernel_fp8_store_rows: y [rows, n] (f32
+ * or bf16) = d [rows, ld] bf16, for a GEMM result that could not be
+ * written to y directly. */
+cudaError_t la_kernel_fp8_amax (la_kernel_dtype x_dtype, const void *x,
+    int64_t n, unsigned int *amax, cudaStream_t stream);
+cudaError_t la_kernel_fp8_quantize (la_kernel_dtype x_dtype, uint8_t * xq,
+    const void *x, int64_t rows, int64_t k, int64_t ld,
+    const unsigned int *amax, float *inv_scale, cudaStream_t stream);
+cudaError_t la_kernel_fp8_store_rows (la_kernel_dtype y_dtype, void *y,
+    const void *d, int64_t rows, int64_t n, int64_t ld, cudaStream_t stream);
+
 #ifdef __cplusplus
 }
 #endif

@@ -76,7 +76,7 @@ typedef struct
    * channel_affine x scale shift | silu x | upsample_nearest_2x x |
    * transpose x | clamp x | conv1d x w bias | gelu_erf x |
    * linear_mixed x w bias | attention_bias q k v bias |
-   * embedding table ids */
+   * embedding table ids | linear_fp8 x w w_scale bias */
   const LaTensor *src[LA_OP_MAX_SRC];
   /* rms_norm, layer_norm_modulate: eps; rope_3d: theta;
    * attention, attention_bias: scale (resolved, > 0); euler_step: dt;
@@ -128,6 +128,14 @@ gboolean        la_cpu_backend_init (LaBackend * backend, gint device,
 gboolean        la_cuda_backend_init (LaBackend * backend, gint device,
     GError ** error);
 #endif
+
+/* Live Avatar's quant_fp8 () scale from the amax of a tensor:
+ * min (448 / max (amax, 1e-12), 448) in fp32; a NaN amax gives NaN, as
+ * torch.clamp does. Shared by la_fp8_quantize () and the CPU reference. */
+gfloat          la_fp8_scale_from_amax (gfloat amax);
+/* max |v| over @n floats, NaN winning (as torch.max does): the maximum of
+ * the magnitude bits, which is how the CUDA kernel reduces too. */
+gfloat          la_fp8_amax (const gfloat * v, gsize n);
 
 G_END_DECLS
 

@@ -14,7 +14,7 @@
 
 #include "config.h"
 
-#include "la-backend.h"
+#include "la-backend-impl.h"
 
 #include <math.h>
 #include <string.h>
@@ -254,4 +254,41 @@ la_dtype_to_f32 (LaDType dtype, gfloat * dst, gconstpointer src, gsize n)
     default:
       g_return_if_reached ();
   }
+}
+
+/* ---- Live Avatar's quant_fp8 () (liveavatar/utils/fp8_linear.py) ---- */
+
+gfloat
+la_fp8_amax (const gfloat * v, gsize n)
+{
+  guint32 m = 0;
+  gsize i;
+
+  /* |v| as bits orders like the floats, and a NaN's bits beat +inf's */
+  for (i = 0; i < n; i++)
+    m = MAX (m, f32_bits (v[i]) & 0x7fffffffu);
+  return bits_f32 (m);
+}
+
+gfloat
+la_fp8_scale_from_amax (gfloat amax)
+{
+  gfloat s;
+
+  if (isnan (amax))
+    return amax;
+  s = 448.0f / MAX (amax, 1e-12f);
+  return s > 448.0f ? 448.0f : s;
+}
+
+gfloat
+la_fp8_quantize (const gfloat * w, gsize n, guint8 * q)
+{
+  gfloat s = la_fp8_scale_from_amax (la_fp8_amax (w, n));
+  gsize i;
+
+  /* the satfinite conversion is the clamp to +-448 (NaN stays NaN) */
+  for (i = 0; i < n; i++)
+    q[i] = la_f32_to_fp8_e4m3 (w[i] * s);
+  return 1.0f / s;
 }

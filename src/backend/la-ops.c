@@ -42,6 +42,7 @@ static const gchar *op_names[LA_OP_COUNT] = {
   [LA_OP_LINEAR_MIXED] = "linear_mixed",
   [LA_OP_ATTENTION_BIAS] = "attention_bias",
   [LA_OP_EMBEDDING] = "embedding",
+  [LA_OP_LINEAR_FP8] = "linear_fp8",
 };
 
 const gchar *
@@ -793,4 +794,40 @@ la_embedding (LaBackend * backend, LaTensor * y, const LaTensor * table,
     return invalid (error, d.op, "y must be [%" G_GINT64_FORMAT ", %"
         G_GINT64_FORMAT "]", ids->ne[0], table->ne[1]);
   return dispatch (backend, &d, y->dtype, error);
+}
+
+/* ---- Live Avatar's --fp8 linears ---- */
+
+gboolean
+la_linear_fp8 (LaBackend * backend, LaTensor * y, const LaTensor * x,
+    const LaTensor * w, const LaTensor * w_scale, const LaTensor * bias,
+    GError ** error)
+{
+  LaOpDesc d = { LA_OP_LINEAR_FP8, y, {x, w, w_scale, bias} };
+
+  if (!x || !w || !w_scale)
+    return invalid (error, d.op, "x, w and w_scale are required");
+  if (!check_common (backend, &d, FALSE, error))
+    return FALSE;
+  if (x->dtype != LA_DTYPE_F32 && x->dtype != LA_DTYPE_BF16)
+    return invalid (error, d.op, "x is %s; it must be f32 or bf16",
+        la_dtype_name (x->dtype));
+  if (y->dtype != LA_DTYPE_F32 && y->dtype != LA_DTYPE_BF16)
+    return invalid (error, d.op, "y is %s; it must be f32 or bf16",
+        la_dtype_name (y->dtype));
+  if (!check_dtype (&d, w, LA_DTYPE_FP8_E4M3, "w", error)
+      || !check_dtype (&d, w_scale, LA_DTYPE_F32, "w_scale", error)
+      || !check_vector (&d, w_scale, 1, "w_scale", error))
+    return FALSE;
+  if (w->n_dims != 2 || w->ne[1] != la_tensor_ncols (x))
+    return invalid (error, d.op, "w must be [N, K] with K = %"
+        G_GINT64_FORMAT " (x's last dimension)", la_tensor_ncols (x));
+  if (la_tensor_ncols (y) != w->ne[0] || la_tensor_nrows (y) !=
+      la_tensor_nrows (x) || y->n_dims != x->n_dims)
+    return invalid (error, d.op, "y must be x's shape with last dimension %"
+        G_GINT64_FORMAT, w->ne[0]);
+  if (bias && (!check_dtype (&d, bias, LA_DTYPE_F32, "bias", error)
+          || !check_vector (&d, bias, w->ne[0], "bias", error)))
+    return FALSE;
+  return dispatch (backend, &d, x->dtype, error);
 }

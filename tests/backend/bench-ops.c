@@ -25,7 +25,13 @@
  * output frames with the causal conv's 2-frame past), wav2vec2's
  * 512-channel feature convolutions over a second of audio, umT5-XXL's FFN
  * (f32 activations over bf16 weights) and its 64 x 64-dim attention with
- * the relative position bias over 512 tokens. */
+ * the relative position bias over 512 tokens.
+ *
+ * The fp8 rows are Live Avatar's --fp8 linears (la_linear_fp8 (): bf16
+ * activations quantised per call, e4m3 weights, cuBLASLt's FP8 GEMM) at
+ * the same three shapes as the bf16 rows above them, with the same output
+ * dtypes, so the two TFLOP/s columns compare directly; their time
+ * includes the activations' amax and quantisation. */
 
 #include "config.h"
 
@@ -53,7 +59,7 @@ typedef struct
   const gchar *label;
   LaOp op;
   LaDType dtype;                /* on CUDA; the CPU runs f32 */
-  LaDType out;                  /* linear: y; linear_mixed: w */
+  LaDType out;                  /* linear, linear_fp8: y; linear_mixed: w */
   gint64 rows;                  /* first dimension, the one the CPU trims */
   gint64 a, b;                  /* linear, linear_mixed, conv1d: in, out;
                                  * attention(_bias): lk, -; conv3d and
@@ -68,6 +74,12 @@ static const Bench benches[] = {
   {"ffn up", LA_OP_LINEAR, LA_DTYPE_BF16, LA_DTYPE_BF16, TOKENS, DIM, FFN, 4},
   {"ffn down", LA_OP_LINEAR, LA_DTYPE_BF16, LA_DTYPE_F32, TOKENS, FFN, DIM,
       4},
+  {"fp8 q/k/v/o proj", LA_OP_LINEAR_FP8, LA_DTYPE_BF16, LA_DTYPE_BF16, TOKENS,
+      DIM, DIM, 8},
+  {"fp8 ffn up", LA_OP_LINEAR_FP8, LA_DTYPE_BF16, LA_DTYPE_BF16, TOKENS, DIM,
+      FFN, 4},
+  {"fp8 ffn down", LA_OP_LINEAR_FP8, LA_DTYPE_BF16, LA_DTYPE_F32, TOKENS, FFN,
+      DIM, 4},
   {"q/k/v/o proj f32", LA_OP_LINEAR, LA_DTYPE_F32, LA_DTYPE_F32, TOKENS, DIM,
       DIM, 8},
   {"self-attn, one block", LA_OP_ATTENTION, LA_DTYPE_BF16, 0, TOKENS, TOKENS,
@@ -160,6 +172,19 @@ setup (LaBackend * be, const Bench * b, gint64 rows, gboolean cpu, Args * a)
       a->t[2] = make (be, out, 1, b->b, 0, 0, 1.0);
       a->dst = make (be, out, 2, rows, b->b, 0, 0);
       break;
+    case LA_OP_LINEAR_FP8:{
+      /* codes over e4m3's range and a scale making w about 0.01 */
+      const gfloat w_scale = 0.01f / 448.0f;
+
+      a->t[0] = make (be, dt, 2, rows, b->a, 0, 1.0);
+      a->t[1] = make (be, LA_DTYPE_FP8_E4M3, 2, b->b, b->a, 0, 448.0);
+      a->t[2] = make (be, LA_DTYPE_F32, 1, 1, 0, 0, 0);
+      a->t[3] = make (be, LA_DTYPE_F32, 1, b->b, 0, 0, 1.0);
+      a->dst = make (be, out, 2, rows, b->b, 0, 0);
+      if (a->t[2])
+        la_tensor_set_f32 (a->t[2], &w_scale, 1, NULL);
+      break;
+    }
     case LA_OP_ATTENTION:
       a->t[0] = make (be, dt, 3, rows, HEADS, HEAD_DIM, 1.0);
       a->t[1] = make (be, dt, 3, b->a, HEADS, HEAD_DIM, 1.0);
@@ -266,6 +291,9 @@ run (LaBackend * be, const Bench * b, Args * a, GError ** error)
   switch (b->op) {
     case LA_OP_LINEAR:
       return la_linear (be, a->dst, a->t[0], a->t[1], a->t[2], error);
+    case LA_OP_LINEAR_FP8:
+      return la_linear_fp8 (be, a->dst, a->t[0], a->t[1], a->t[2], a->t[3],
+          error);
     case LA_OP_ATTENTION:
       return la_attention (be, a->dst, a->t[0], a->t[1], a->t[2], 0, error);
     case LA_OP_ROPE_3D:
@@ -346,6 +374,7 @@ work (const Bench * b, gdouble * flops, gdouble * bytes)
   *bytes = 0.0;
   switch (b->op) {
     case LA_OP_LINEAR:
+    case LA_OP_LINEAR_FP8:
       *flops = 2.0 * n * b->a * b->b;
       break;
     case LA_OP_ATTENTION:
@@ -455,6 +484,10 @@ main (int argc, char **argv)
       g_snprintf (shape, sizeof (shape), "%" G_GINT64_FORMAT "x%"
           G_GINT64_FORMAT "->%" G_GINT64_FORMAT " f32 x %s", b->rows, b->a,
           b->b, la_dtype_name (b->out));
+    else if (b->op == LA_OP_LINEAR_FP8)
+      g_snprintf (shape, sizeof (shape), "%" G_GINT64_FORMAT "x%"
+          G_GINT64_FORMAT "->%" G_GINT64_FORMAT " %s x e4m3", b->rows, b->a,
+          b->b, la_dtype_name (b->dtype));
     else if (b->op == LA_OP_ATTENTION)
       g_snprintf (shape, sizeof (shape), "q%" G_GINT64_FORMAT " kv%"
           G_GINT64_FORMAT " %dx%d %s", b->rows, b->a, HEADS, HEAD_DIM,

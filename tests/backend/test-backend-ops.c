@@ -15,7 +15,8 @@
  *
  * -b cpu tests a second CPU backend instead of CUDA: only the f32 cases
  * (with convert's, and the f32-output embedding and mixed linear cases,
- * whose CPU code reads narrow storage) run, and they must agree exactly;
+ * whose CPU code reads narrow storage, and the FP8 linear's, which the CPU
+ * runs on bf16 activations too) run, and they must agree exactly;
  * it checks the harness itself (guards, views, in place) and the case
  * builders on machines without a GPU.
  *
@@ -39,7 +40,12 @@
  * ops, channel and pixel counts on both sides of the convolutions' 64 x 64
  * tiles, reductions not a multiple of their 32 step, strides, asymmetric
  * padding, the causal past, masked (-inf) logits and a fully masked row,
- * and out-of-range embedding ids.
+ * and out-of-range embedding ids. The FP8 linear (Live Avatar's --fp8)
+ * has K and N that cuBLASLt's FP8 kernels cannot take as they are (K not
+ * a multiple of 16, N not of 16: the launcher pads them), views, Wan's
+ * 5120 and 13824, and activations tiny enough for the scale to clamp at
+ * 448; its tolerance is bf16's, as its output is bf16 and the GPU sums
+ * in another order, with fast accumulation as Live Avatar asks for.
  *
  * Without a GPU (or in a build without CUDA) it prints why and exits 77,
  * which meson reports as a skip. */
@@ -107,7 +113,10 @@ typedef struct
  *   conv1d          L, Cin, Cout, K; geo
  *   linear_mixed    rows, in, out, outer (x f32, w in .to)
  *   attention_bias  batch, lq, lk, heads, head_dim
- *   embedding       L, vocab, C (table in dtype, y in .to)              */
+ *   embedding       L, vocab, C (table in dtype, y in .to)
+ *   linear_fp8      rows, in, out, outer (x in dtype, w e4m3 with an f32
+ *                   w_scale, bias f32 holding bf16 values; y bf16, f32
+ *                   with CASE_F32_OUT)                                   */
 static const OpCase cases[] = {
   /* linear: tiny, odd, misaligned, Wan-sized, fp32 out from bf16 */
   {LA_OP_LINEAR, F32, {1, 1, 1, 1}, CASE_BIAS},
@@ -348,6 +357,19 @@ static const OpCase cases[] = {
   {LA_OP_EMBEDDING, F16, {17, 50, 64}, 0, .to = F32},
   {LA_OP_EMBEDDING, F16, {17, 50, 64}, 0, .to = F16},
   {LA_OP_EMBEDDING, FP8, {17, 50, 64}, 0, .to = F32},
+
+  /* linear_fp8: padded K and N, views, Wan's shapes, a clamped scale */
+  {LA_OP_LINEAR_FP8, BF16, {1, 16, 8, 1}, CASE_BIAS},
+  {LA_OP_LINEAR_FP8, BF16, {7, 3, 5, 1}, 0},
+  {LA_OP_LINEAR_FP8, F32, {64, 61, 33, 2}, CASE_BIAS},
+  {LA_OP_LINEAR_FP8, BF16, {64, 61, 33, 2}, CASE_BIAS | CASE_F32_OUT},
+  {LA_OP_LINEAR_FP8, BF16, {129, 256, 300, 1}, CASE_BIAS},
+  {LA_OP_LINEAR_FP8, BF16, {100, 64, 96, 1}, CASE_MISALIGN | CASE_BIAS},
+  {LA_OP_LINEAR_FP8, F32, {100, 64, 96, 1}, CASE_MISALIGN | CASE_F32_OUT},
+  {LA_OP_LINEAR_FP8, BF16, {256, 5120, 512, 1}, CASE_BIAS},
+  {LA_OP_LINEAR_FP8, BF16, {96, 13824, 256, 1}, CASE_BIAS | CASE_F32_OUT},
+  {LA_OP_LINEAR_FP8, F32, {33, 5120, 64, 1}, CASE_BIAS, 0.0f, 1e-3f},
+  {LA_OP_LINEAR_FP8, BF16, {40, 512, 128, 1}, CASE_BIAS, 0.0f, 300.0f},
 };
 
 /* ---- one case, backend-independent ---- */
@@ -608,6 +630,27 @@ build_case (const OpCase * c, Instance * in)
       set_dst (in, dt, 4, q_ne);
       break;
     }
+    case LA_OP_LINEAR_FP8:{
+      gint64 x_ne[] = { k[3], k[0], k[1] }, w_ne[] = { k[2], k[1] };
+      gint64 y_ne[] = { k[3], k[0], k[2] }, one = 1;
+      gdouble unit = 1.0 / (448.0 * sqrt ((gdouble) k[1]));
+      gint64 j;
+
+      add_src (in, 0, dt, 3, x_ne, amp, 0.0);
+      /* codes over all of e4m3's range, as la_fp8_quantize () leaves a
+       * weight, and a scale that makes the weight about U(-1, 1) / sqrt K */
+      add_src (in, 1, FP8, 2, w_ne, 448.0, 0.0);
+      add_src (in, 2, F32, 1, &one, 0.2 * unit, unit);
+      if (c->flags & CASE_BIAS) {
+        /* Live Avatar's biases are bf16 (see la-cuda-linear-fp8.c) */
+        add_src (in, 3, F32, 1, &k[2], amp, 0.0);
+        for (j = 0; j < k[2]; j++)
+          in->src_data[3][j] = la_bf16_to_f32 (la_f32_to_bf16
+              (in->src_data[3][j]));
+      }
+      set_dst (in, (c->flags & CASE_F32_OUT) ? F32 : BF16, 3, y_ne);
+      break;
+    }
     case LA_OP_EMBEDDING:{
       gint64 t_ne[] = { k[1], k[2] }, y_ne[] = { k[0], k[2] };
       gint64 j;
@@ -707,6 +750,8 @@ run_op (LaBackend * be, const OpCase * c, LaTensor * dst, LaTensor ** src,
           c->param, error);
     case LA_OP_EMBEDDING:
       return la_embedding (be, dst, src[0], src[1], error);
+    case LA_OP_LINEAR_FP8:
+      return la_linear_fp8 (be, dst, src[0], src[1], src[2], src[3], error);
     default:
       g_assert_not_reached ();
   }
@@ -806,9 +851,10 @@ cpu_dtype (const OpCase * c, gint src, LaDType dtype)
 {
   /* the reference computes in f32; convert keeps storage types, and so do
    * the ops whose CPU code reads narrow storage itself (mixed linear's
-   * weights, embedding's table) */
+   * weights, the FP8 linear's codes, embedding's table) */
   if (c->op == LA_OP_CONVERT || dtype == LA_DTYPE_I32
-      || (c->op == LA_OP_LINEAR_MIXED && src == 1)
+      || ((c->op == LA_OP_LINEAR_MIXED || c->op == LA_OP_LINEAR_FP8)
+          && src == 1)
       || (c->op == LA_OP_EMBEDDING && src == 0))
     return dtype;
   return LA_DTYPE_F32;
@@ -1073,7 +1119,9 @@ run_case (LaBackend * gpu, LaBackend * cpu, const OpCase * c, gint case_no,
     if (why)
       goto report;
   } else {
-    tol = exact || exact_op (c->op) ? 0.0 : default_tol (c->dtype);
+    /* the FP8 linear's output is bf16 whatever x's dtype */
+    tol = exact || exact_op (c->op) ? 0.0 : default_tol (c->op ==
+        LA_OP_LINEAR_FP8 ? LA_DTYPE_BF16 : c->dtype);
     if (!compare (got, ref, n, tol, &err, &why))
       goto report;
   }

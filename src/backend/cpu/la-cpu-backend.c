@@ -93,7 +93,37 @@ cpu_supports_op (LaBackend * backend, LaOp op, LaDType dtype)
    * bf16 weights reach the fp32 reference */
   if (op == LA_OP_CONVERT)
     return dtype != LA_DTYPE_I32;
+  /* Live Avatar runs its FP8 linears on bf16 activations */
+  if (op == LA_OP_LINEAR_FP8)
+    return dtype == LA_DTYPE_F32 || dtype == LA_DTYPE_BF16;
   return dtype == LA_DTYPE_F32;
+}
+
+/* x and y of the FP8 linear may be bf16: widen and narrow around the fp32
+ * reference (exact both ways, its results are bf16 values) */
+static void
+cpu_linear_fp8 (const LaOpDesc * d)
+{
+  LaTensor *y = d->dst;
+  const LaTensor *x = d->src[0], *w = d->src[1];
+  gint64 rows = la_tensor_nrows (x), in = la_tensor_ncols (x);
+  gint64 out = la_tensor_ncols (y);
+  gfloat *xf = x->data, *yf = y->data;
+
+  if (x->dtype != LA_DTYPE_F32) {
+    xf = g_new (gfloat, rows * in);
+    la_dtype_to_f32 (x->dtype, xf, x->data, rows * in);
+  }
+  if (y->dtype != LA_DTYPE_F32)
+    yf = g_new (gfloat, rows * out);
+  la_cpu_linear_fp8 (yf, xf, w->data, *(const gfloat *) d->src[2]->data,
+      d->src[3] ? d->src[3]->data : NULL, rows, in, out);
+  if (yf != y->data) {
+    la_dtype_from_f32 (y->dtype, y->data, yf, rows * out);
+    g_free (yf);
+  }
+  if (xf != x->data)
+    g_free (xf);
 }
 
 #define F(t) ((gfloat *) (t)->data)
@@ -211,6 +241,9 @@ cpu_compute_op (LaBackend * backend, const LaOpDesc * d, GError ** error)
     case LA_OP_EMBEDDING:
       la_cpu_embedding (F (y), x->data, x->dtype, d->src[1]->data,
           d->src[1]->ne[0], x->ne[0], x->ne[1]);
+      break;
+    case LA_OP_LINEAR_FP8:
+      cpu_linear_fp8 (d);
       break;
     default:
       g_set_error (error, LA_ERROR, LA_ERROR_NOT_SUPPORTED,

@@ -83,6 +83,11 @@ void            la_cpu_embedding (gfloat * y, gconstpointer table,
     LaDType table_dtype, const gint32 * ids, gint64 n, gint64 vocab,
     gint64 dim);
 
+/* Live Avatar's FP8 linear: x quantised per call, w e4m3 codes */
+void            la_cpu_linear_fp8 (gfloat * y, const gfloat * x,
+    const guint8 * w, gfloat w_scale, const gfloat * bias, gint64 rows,
+    gint64 in, gint64 out);
+
 /* Runs fn (data, begin, end) over disjoint ranges covering [0, n), on
  * several threads when @work (about the multiply-adds of all n items) is
  * large enough to pay for starting them. */

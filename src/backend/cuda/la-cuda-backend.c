@@ -85,6 +85,38 @@ la_cuda_scratch (LaBackend * backend, gsize size, GError ** error)
   return p;
 }
 
+cublasStatus_t
+la_cuda_lt_linear_setup (cublasLtMatmulDesc_t * desc,
+    cublasLtMatrixLayout_t * layout_a, cudaDataType_t a_type,
+    cublasLtMatrixLayout_t * layout_b, cudaDataType_t b_type,
+    cublasLtMatrixLayout_t * layout_d, cudaDataType_t d_type, guint64 in,
+    guint64 n, guint64 rows, guint64 ldd, const gchar ** step)
+{
+  const cublasOperation_t op_a = CUBLAS_OP_T, op_b = CUBLAS_OP_N;
+  cublasStatus_t st = CUBLAS_STATUS_SUCCESS;
+
+#define TRY(call) G_STMT_START { *step = #call; st = (call); \
+    if (st != CUBLAS_STATUS_SUCCESS) return st; } G_STMT_END
+
+  if (desc) {
+    TRY (cublasLtMatmulDescCreate (desc, CUBLAS_COMPUTE_32F, CUDA_R_32F));
+    TRY (cublasLtMatmulDescSetAttribute (*desc, CUBLASLT_MATMUL_DESC_TRANSA,
+            &op_a, sizeof (op_a)));
+    TRY (cublasLtMatmulDescSetAttribute (*desc, CUBLASLT_MATMUL_DESC_TRANSB,
+            &op_b, sizeof (op_b)));
+  }
+  if (layout_a)
+    TRY (cublasLtMatrixLayoutCreate (layout_a, a_type, in, n, in));
+  if (layout_b)
+    TRY (cublasLtMatrixLayoutCreate (layout_b, b_type, in, rows, in));
+  if (layout_d)
+    TRY (cublasLtMatrixLayoutCreate (layout_d, d_type, n, rows, ldd));
+
+#undef TRY
+
+  return st;
+}
+
 /* ---- buffer ---- */
 
 static void
@@ -186,8 +218,11 @@ cuda_supports_op (LaBackend * backend, LaOp op, LaDType dtype)
     case LA_OP_CONV1D:
     case LA_OP_GELU_ERF:
     case LA_OP_ATTENTION_BIAS:
-      /* fp8 GEMMs and attention come with the fp8 work */
       return float_type;
+    case LA_OP_LINEAR_FP8:
+      /* FP8 tensor cores: Ada (8.9) and Hopper (9.0) on */
+      return (dtype == LA_DTYPE_F32 || dtype == LA_DTYPE_BF16)
+          && LA_CUDA_CONTEXT (backend)->compute_capability >= 89;
     case LA_OP_EMBEDDING:
       /* dtype is y's: f32 from any table, or the table's own type */
       return float_type;
@@ -253,6 +288,8 @@ cuda_compute_op (LaBackend * backend, const LaOpDesc * d, GError ** error)
       return la_cuda_attention_bias (backend, d, error);
     case LA_OP_EMBEDDING:
       return la_cuda_embedding (backend, d, error);
+    case LA_OP_LINEAR_FP8:
+      return la_cuda_linear_fp8 (backend, d, error);
     default:
       g_set_error (error, LA_ERROR, LA_ERROR_NOT_SUPPORTED,
           "%s: op %d unknown to the CUDA backend", backend->device.name,
@@ -310,7 +347,7 @@ la_cuda_backend_init (LaBackend * backend, gint device, GError ** error)
   cublasStatus_t st;
   gchar *desc = NULL;
   guint64 total = 0;
-  gint count;
+  gint count, major = 0, minor = 0;
 
   count = la_cuda_device_count (error);
   if (count < 0)
@@ -334,9 +371,15 @@ la_cuda_backend_init (LaBackend * backend, gint device, GError ** error)
       || !la_cuda_check (backend, cudaStreamCreateWithFlags (&ctx->stream,
               cudaStreamNonBlocking), "cudaStreamCreate", error)
       || !la_cuda_check (backend, cudaMalloc (&ctx->workspace,
-              LA_CUDA_WORKSPACE_SIZE), "cudaMalloc (cuBLASLt workspace)",
-          error))
+              LA_CUDA_WORKSPACE_SIZE), "cudaMalloc (cuBLASLt workspace)", error)
+      || !la_cuda_check (backend, cudaDeviceGetAttribute (&major,
+              cudaDevAttrComputeCapabilityMajor, device),
+          "compute capability", error)
+      || !la_cuda_check (backend, cudaDeviceGetAttribute (&minor,
+              cudaDevAttrComputeCapabilityMinor, device),
+          "compute capability", error))
     goto failed;
+  ctx->compute_capability = major * 10 + minor;
   ctx->workspace_size = LA_CUDA_WORKSPACE_SIZE;
   st = cublasLtCreate (&ctx->lt);
   if (st != CUBLAS_STATUS_SUCCESS)

@@ -32,6 +32,7 @@ typedef struct
   gsize           workspace_size;
   gpointer        scratch;      /* launchers' temporaries (la_cuda_scratch) */
   gsize           scratch_size;
+  gint            compute_capability;   /* major * 10 + minor: 90 = Hopper */
 } LaCudaContext;
 
 #define LA_CUDA_CONTEXT(backend) ((LaCudaContext *) (backend)->context)
@@ -50,8 +51,22 @@ la_kernel_dtype la_cuda_kernel_dtype (LaDType dtype);
 gpointer        la_cuda_scratch (LaBackend * backend, gsize size,
     GError ** error);
 
-/* cuBLASLt helpers of the two linear launchers (la-cuda-linear.c) */
+/* cuBLASLt helpers of the linear launchers (la-cuda-linear.c) */
 guint32         la_cuda_alignment (gconstpointer p);
+/* What every linear launcher starts from (la-cuda-backend.c). cuBLASLt is
+ * column-major, and a row-major [r, c] matrix is a column-major c x r one,
+ * so y^T (n x rows, leading dimension ldd) = W (w's memory read as in x n,
+ * op T) times x^T (in x rows, op N): A = w, B = x, m = n, k = in.
+ * Creates *desc (fp32 compute and scale, TRANSA T, TRANSB N) when @desc
+ * is not NULL, and each layout whose pointer is not NULL: A @a_type
+ * in x n (ld in), B @b_type in x rows (ld in), D @d_type n x rows (ld
+ * @ldd). On failure *step names the failing call; what was made is left
+ * for la_cuda_lt_release (). */
+cublasStatus_t  la_cuda_lt_linear_setup (cublasLtMatmulDesc_t * desc,
+    cublasLtMatrixLayout_t * layout_a, cudaDataType_t a_type,
+    cublasLtMatrixLayout_t * layout_b, cudaDataType_t b_type,
+    cublasLtMatrixLayout_t * layout_d, cudaDataType_t d_type, guint64 in,
+    guint64 n, guint64 rows, guint64 ldd, const gchar ** step);
 /* One fp32-compute algorithm for D = op (A) op (B) (C is D) with these
  * layouts and pointer alignments; on failure *step names the failing call. */
 cublasStatus_t  la_cuda_lt_heuristic (LaCudaContext * ctx,
@@ -112,6 +127,8 @@ gboolean        la_cuda_linear_mixed (LaBackend * backend,
 gboolean        la_cuda_attention_bias (LaBackend * backend,
     const LaOpDesc * d, GError ** error);
 gboolean        la_cuda_embedding (LaBackend * backend, const LaOpDesc * d,
+    GError ** error);
+gboolean        la_cuda_linear_fp8 (LaBackend * backend, const LaOpDesc * d,
     GError ** error);
 
 G_END_DECLS

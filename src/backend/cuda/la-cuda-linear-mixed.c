@@ -40,7 +40,6 @@ la_cuda_linear_mixed (LaBackend * backend, const LaOpDesc * d, GError ** error)
   const guint64 rows = la_tensor_nrows (x), in = la_tensor_ncols (x);
   const guint64 out = la_tensor_ncols (y);
   const gsize w_row = (gsize) in * la_dtype_size (w->dtype);
-  const cublasOperation_t op_a = CUBLAS_OP_T, op_b = CUBLAS_OP_N;
   const gfloat alpha = 1.0f, beta = 0.0f;
   cublasLtMatmulDesc_t desc = NULL;
   cublasLtMatrixLayout_t layout_a = NULL, layout_b = NULL, layout_d = NULL;
@@ -64,12 +63,10 @@ la_cuda_linear_mixed (LaBackend * backend, const LaOpDesc * d, GError ** error)
 #define TRY(call) G_STMT_START { step = #call; st = (call); \
     if (st != CUBLAS_STATUS_SUCCESS) goto cublas_error; } G_STMT_END
 
-  TRY (cublasLtMatmulDescCreate (&desc, CUBLAS_COMPUTE_32F, CUDA_R_32F));
-  TRY (cublasLtMatmulDescSetAttribute (desc, CUBLASLT_MATMUL_DESC_TRANSA,
-          &op_a, sizeof (op_a)));
-  TRY (cublasLtMatmulDescSetAttribute (desc, CUBLASLT_MATMUL_DESC_TRANSB,
-          &op_b, sizeof (op_b)));
-  TRY (cublasLtMatrixLayoutCreate (&layout_b, CUDA_R_32F, in, rows, in));
+  st = la_cuda_lt_linear_setup (&desc, NULL, CUDA_R_32F, &layout_b,
+      CUDA_R_32F, NULL, CUDA_R_32F, in, chunk, rows, out, &step);
+  if (st != CUBLAS_STATUS_SUCCESS)
+    goto cublas_error;
 
   for (o0 = 0; o0 < out; o0 += n) {
     gfloat *y_chunk = (gfloat *) y->data + o0;
@@ -85,8 +82,10 @@ la_cuda_linear_mixed (LaBackend * backend, const LaOpDesc * d, GError ** error)
     if (!layout_a || n != chunk) {
       g_clear_pointer (&layout_a, cublasLtMatrixLayoutDestroy);
       g_clear_pointer (&layout_d, cublasLtMatrixLayoutDestroy);
-      TRY (cublasLtMatrixLayoutCreate (&layout_a, CUDA_R_32F, in, n, in));
-      TRY (cublasLtMatrixLayoutCreate (&layout_d, CUDA_R_32F, n, rows, out));
+      st = la_cuda_lt_linear_setup (NULL, &layout_a, CUDA_R_32F, NULL,
+          CUDA_R_32F, &layout_d, CUDA_R_32F, in, n, rows, out, &step);
+      if (st != CUBLAS_STATUS_SUCCESS)
+        goto cublas_error;
     }
     align_d = la_cuda_alignment (y_chunk);
     st = la_cuda_lt_heuristic (ctx, desc, layout_a, layout_b, layout_d, align_a,

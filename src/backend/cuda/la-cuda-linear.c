@@ -12,8 +12,9 @@
  * cuBLASLt is column-major, and a row-major [r, c] matrix is a column-major
  * c x r one. So y^T (out x rows) = W (w's memory read as in x out,
  * transposed) times x^T (x's memory as in x rows): A = w with op T, B = x
- * with op N, m = out, n = rows, k = in; the BIAS epilogue adds bias[m] to
- * every column of D, i.e. to every row of y.
+ * with op N, m = out, n = rows, k = in (la_cuda_lt_linear_setup () makes
+ * these descriptors for every linear launcher); the BIAS epilogue adds
+ * bias[m] to every column of D, i.e. to every row of y.
  * The epilogue wants the bias 16-byte aligned (a bias that is a view may
  * not be: then the bias is added by a second kernel, kernels/binary.cu).
  * Pure fp32 for f32 tensors (CUBLAS_COMPUTE_32F, no TF32), so the f32
@@ -132,7 +133,6 @@ la_cuda_linear (LaBackend * backend, const LaOpDesc * d, GError ** error)
   const guint64 out = la_tensor_ncols (y);
   const cudaDataType_t ab_type = cuda_type (x->dtype);
   const cudaDataType_t cd_type = cuda_type (y->dtype);
-  const cublasOperation_t op_a = CUBLAS_OP_T, op_b = CUBLAS_OP_N;
   const gboolean fused_bias = bias && la_cuda_alignment (bias->data) >= 16;
   const cublasLtEpilogue_t epilogue = fused_bias ? CUBLASLT_EPILOGUE_BIAS :
       CUBLASLT_EPILOGUE_DEFAULT;
@@ -151,11 +151,11 @@ la_cuda_linear (LaBackend * backend, const LaOpDesc * d, GError ** error)
 #define TRY(call) G_STMT_START { step = #call; st = (call); \
     if (st != CUBLAS_STATUS_SUCCESS) goto cublas_error; } G_STMT_END
 
-  TRY (cublasLtMatmulDescCreate (&desc, CUBLAS_COMPUTE_32F, CUDA_R_32F));
-  TRY (cublasLtMatmulDescSetAttribute (desc, CUBLASLT_MATMUL_DESC_TRANSA,
-          &op_a, sizeof (op_a)));
-  TRY (cublasLtMatmulDescSetAttribute (desc, CUBLASLT_MATMUL_DESC_TRANSB,
-          &op_b, sizeof (op_b)));
+  /* column-major views of the row-major tensors (see top of file) */
+  st = la_cuda_lt_linear_setup (&desc, &layout_a, ab_type, &layout_b, ab_type,
+      &layout_d, cd_type, in, out, rows, out, &step);
+  if (st != CUBLAS_STATUS_SUCCESS)
+    goto cublas_error;
   TRY (cublasLtMatmulDescSetAttribute (desc, CUBLASLT_MATMUL_DESC_EPILOGUE,
           &epilogue, sizeof (epilogue)));
   if (fused_bias) {
@@ -168,11 +168,6 @@ la_cuda_linear (LaBackend * backend, const LaOpDesc * d, GError ** error)
             CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE, &bias_type,
             sizeof (bias_type)));
   }
-
-  /* column-major views of the row-major tensors (see top of file) */
-  TRY (cublasLtMatrixLayoutCreate (&layout_a, ab_type, in, out, in));
-  TRY (cublasLtMatrixLayoutCreate (&layout_b, ab_type, in, rows, in));
-  TRY (cublasLtMatrixLayoutCreate (&layout_d, cd_type, out, rows, out));
 
   st = la_cuda_lt_heuristic (ctx, desc, layout_a, layout_b, layout_d, align_a,
       align_b, align_d, &heuristic, &found, &step);
