@@ -24,6 +24,7 @@
 
 #include "liveavatar.h"
 #include "la-engine-private.h"
+#include "la-memory-plan.h"
 #include "cuda/la-cuda-device.h"
 
 #define DEFAULT_MODEL           LA_MODEL_LIVEAVATAR
@@ -345,6 +346,10 @@ load_avatar (LaEngine * e, GError ** error)
   ac.sample_steps = cfg->sample_steps;
   ac.load_text_encoder = TRUE;
   ac.load_audio_encoder = TRUE;
+  ac.precision = cfg->precision;        /* resolved by la_engine_new () */
+  /* refuse at READY, with the numbers, what would not fit */
+  if (!la_memory_plan_check_engine (cfg, error))
+    return FALSE;
   e->avatar = la_avatar_new (e->backend, &ac, error);
   if (e->avatar == NULL)
     return FALSE;
@@ -419,6 +424,8 @@ la_engine_new (const LaEngineConfig * cfg, GError ** error)
   e->config.model_path = e->model_path;
   e->config.dit_devices = e->dit_devices;
   e->config.backend = backend;
+  /* AUTO: the reference on the CPU, Live Avatar's bf16 on CUDA */
+  e->config.precision = la_avatar_resolve_precision (cfg->precision, backend);
   e->config.vae_device = (gint) vae;
   e->device_kind = backend == LA_BACKEND_CUDA ? LA_DEVICE_CUDA : LA_DEVICE_CPU;
   e->lookahead_samples = 0;     /* the test model looks at its block only */

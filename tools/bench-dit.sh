@@ -3,7 +3,8 @@
 # Copyright (C) 2026 liveavatar developers
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# tools/bench-dit.sh [--device cuda|cpu] [--torch-dtype bf16|fp32] [ARGS]...
+# tools/bench-dit.sh [--device cuda|cpu] [--precision fp32|bf16|fp8]
+#                    [--torch-dtype bf16|fp32] [ARGS]...
 #
 # Runs liveavatar-bench-dit (tests/backend/bench-dit.c) and
 # tests/backend/bench_dit_torch.py on the same device with the same ARGS
@@ -12,6 +13,10 @@
 # layers, 704x384), then prints a markdown table for docs/performance.md
 # with the device named and the ratio ours / PyTorch in time (below 1:
 # ours is faster). The device defaults to cuda where nvidia-smi sees a GPU.
+# --precision is how our DiT stores its linear weights (default: bf16 on
+# cuda, fp32 on cpu, as the engine's auto); the PyTorch baseline stays
+# --torch-dtype (bf16), and with --precision fp8 PyTorch also runs Live
+# Avatar's --fp8 linears (torch._scaled_mm) as a second row.
 # Builds BUILD (default build-bench, no GStreamer, CUDA when nvcc is
 # there) when the benchmark is missing; PYTHON defaults to python3, or
 # /work/venv/bin/python when python3 has no torch.
@@ -20,12 +25,14 @@ cd "$(dirname "$0")/.." || exit 1
 
 device=
 dtype=bf16
+precision=
 args=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --device) device=$2; shift 2 ;;
     --torch-dtype) dtype=$2; shift 2 ;;
-    -h|--help) sed -n 5,18p "$0"; exit 0 ;;
+    --precision) precision=$2; shift 2 ;;
+    -h|--help) sed -n 5,23p "$0"; exit 0 ;;
     *) args+=("$1"); shift ;;
   esac
 done
@@ -38,6 +45,13 @@ case "$device" in
   cpu) name="$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'),"
        name="$name $(nproc) cores" ;;
   *) echo "--device must be cuda or cpu" >&2; exit 2 ;;
+esac
+if [ -z "$precision" ]; then
+  if [ "$device" = cuda ]; then precision=bf16; else precision=fp32; fi
+fi
+case "$precision" in
+  fp32|bf16|fp8) ;;
+  *) echo "--precision must be fp32, bf16 or fp8" >&2; exit 2 ;;
 esac
 
 build=${BUILD:-build-bench}
@@ -60,13 +74,23 @@ fi
 log=$(mktemp -d)
 trap 'rm -rf "$log"' EXIT
 echo "device: $name"
-echo "== liveavatar-bench-dit --backend $device ${args[*]}"
-"$bench" --backend "$device" "${args[@]}" | tee "$log/ours" ||
-  { echo "liveavatar-bench-dit failed" >&2; exit 1; }
+echo "== liveavatar-bench-dit --backend $device --precision $precision ${args[*]}"
+"$bench" --backend "$device" --precision "$precision" "${args[@]}" |
+  tee "$log/ours" || { echo "liveavatar-bench-dit failed" >&2; exit 1; }
 echo "== bench_dit_torch.py --device $device --dtype $dtype ${args[*]}"
 "$py" tests/backend/bench_dit_torch.py --device "$device" --dtype "$dtype" \
   "${args[@]}" | tee "$log/torch" ||
   { echo "bench_dit_torch.py failed" >&2; exit 1; }
+rows="ours torch"
+if [ "$precision" = fp8 ]; then
+  echo "== bench_dit_torch.py --device $device --dtype fp8 ${args[*]}"
+  if "$py" tests/backend/bench_dit_torch.py --device "$device" --dtype fp8 \
+      "${args[@]}" | tee "$log/torch8"; then
+    rows="$rows torch8"
+  else
+    echo "(the PyTorch FP8 baseline failed; its row is left out)" >&2
+  fi
+fi
 
 # field VALUE of the RESULT line in FILE
 field () {
@@ -80,10 +104,13 @@ echo "Device: $name"
 echo
 echo "| implementation | ms per layer | TFLOP/s | 40 layers, ms | fps, 1 device, 4 steps |"
 echo "|---|---|---|---|---|"
-for who in ours torch; do
-  if [ $who = ours ]; then label="liveavatar ($device)"
-  else label="PyTorch $("$py" -c 'import torch; print(torch.__version__)')"
-       label="$label ($device, $dtype, SDPA)"; fi
+tv=$("$py" -c 'import torch; print(torch.__version__)')
+for who in $rows; do
+  case $who in
+    ours) label="liveavatar ($device, $precision weights)" ;;
+    torch) label="PyTorch $tv ($device, $dtype, SDPA)" ;;
+    torch8) label="PyTorch $tv ($device, bf16 + Live Avatar fp8 linears, SDPA)" ;;
+  esac
   printf '| %s | %s | %s | %s | %s |\n' "$label" \
     "$(field "$log/$who" ms_per_layer)" "$(field "$log/$who" tflops)" \
     "$(field "$log/$who" ms_40_layers)" "$(field "$log/$who" fps)"
@@ -91,8 +118,8 @@ done
 a=$(field "$log/ours" ms_per_layer)
 b=$(field "$log/torch" ms_per_layer)
 echo
-echo "liveavatar runs in the dtypes src/model/dit keeps (f32 weights and"
-echo "activations when this was written); PyTorch in $dtype weights and"
+echo "liveavatar stores its linear weights in $precision (la-dit.h"
+echo "LaDitWeights) with fp32 activations; PyTorch runs $dtype weights and"
 echo "matmuls with an fp32 residual stream. TFLOP/s count the linears and"
 echo "attention only (formula in tests/backend/bench-dit.c); 40 layers is"
 echo "scaled by FLOPs (12 of 40 layers inject audio); fps = 12 video frames"
@@ -101,4 +128,4 @@ if [ -z "$a" ] || [ -z "$b" ]; then
   echo "a RESULT line is missing" >&2
   exit 1
 fi
-awk -v a="$a" -v b="$b" 'BEGIN { printf "\nratio ours / PyTorch (time): %.3f (%.2fx %s)\n", a / b, (a < b ? b / a : a / b), (a < b ? "faster" : "slower") }'
+awk -v a="$a" -v b="$b" -v d="$dtype" 'BEGIN { printf "\nratio ours / PyTorch %s (time): %.3f (%.2fx %s)\n", d, a / b, (a < b ? b / a : a / b), (a < b ? "faster" : "slower") }'

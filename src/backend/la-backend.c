@@ -8,17 +8,64 @@
  */
 
 /* Checks arguments, then dispatches through the backend's iface. Nothing
- * here touches device memory directly. */
+ * here touches device memory directly; it only counts it: every buffer
+ * made and freed here moves its backend's byte counters (and, for the
+ * CPU, the process-wide total that the virtual devices' free memory is
+ * reported from). The engine shares one CPU backend between its stage
+ * threads, so the counters are atomic. */
 
 #include "config.h"
 
 #include "la-backend-impl.h"
 #include "liveavatar.h"
-#if LA_HAVE_CUDA
 #include "cuda/la-cuda-device.h"
-#endif
 
+#include <stdatomic.h>
 #include <string.h>
+#include <unistd.h>
+
+/* the variable that lets a CPU virtual device play a smaller device */
+#define CPU_MEMORY_ENV "LIVEAVATAR_CPU_DEVICE_MEMORY"
+
+/* The LaBackend the iface code sees, with the counters behind it: kept
+ * here so that la-backend-impl.h and the backends need not know. Only
+ * la_backend_new () makes backends, so every LaBackend is one of these. */
+typedef struct
+{
+  LaBackend backend;            /* first: a LaBackend * is a Counted * */
+  atomic_uint_least64_t allocated;
+  atomic_uint_least64_t peak;
+} Counted;
+
+/* bytes in the buffers of every CPU backend of the process */
+static atomic_uint_least64_t cpu_held;
+
+static Counted *
+counted (LaBackend * backend)
+{
+  return (Counted *) backend;
+}
+
+static void
+count_alloc (LaBackend * backend, guint64 size)
+{
+  Counted *c = counted (backend);
+  guint64 now, peak;
+
+  now = atomic_fetch_add (&c->allocated, size) + size;
+  peak = atomic_load (&c->peak);
+  while (now > peak && !atomic_compare_exchange_weak (&c->peak, &peak, now));
+  if (backend->device.kind == LA_BACKEND_CPU)
+    atomic_fetch_add (&cpu_held, size);
+}
+
+static void
+count_free (LaBackend * backend, guint64 size)
+{
+  atomic_fetch_sub (&counted (backend)->allocated, size);
+  if (backend->device.kind == LA_BACKEND_CPU)
+    atomic_fetch_sub (&cpu_held, size);
+}
 
 /* ---- backend ---- */
 
@@ -40,7 +87,7 @@ la_backend_new (LaBackendKind kind, gint device, GError ** error)
 #endif
   }
 
-  backend = g_new0 (LaBackend, 1);
+  backend = &((Counted *) g_new0 (Counted, 1))->backend;
   switch (kind) {
     case LA_BACKEND_CPU:
       ok = la_cpu_backend_init (backend, device, error);
@@ -62,7 +109,7 @@ la_backend_new (LaBackendKind kind, gint device, GError ** error)
   if (!ok) {
     g_free (backend->device.name);
     g_free (backend->device.description);
-    g_free (backend);
+    g_free (counted (backend));
     return NULL;
   }
   return backend;
@@ -85,7 +132,7 @@ la_backend_free (LaBackend * backend)
     backend->iface->free (backend);
   g_free (backend->device.name);
   g_free (backend->device.description);
-  g_free (backend);
+  g_free (counted (backend));
 }
 
 LaBackendKind
@@ -121,6 +168,86 @@ la_backend_synchronize (LaBackend * backend, GError ** error)
   return backend->iface->synchronize (backend, error);
 }
 
+/* the host's memory, or what CPU_MEMORY_ENV says */
+static gboolean
+cpu_total (guint64 * total, GError ** error)
+{
+  const gchar *env = g_getenv (CPU_MEMORY_ENV);
+  long pages, page_size;
+
+  if (env) {
+    if (!g_ascii_string_to_unsigned (env, 10, 1, G_MAXUINT64, total, NULL))
+      goto bad_env;
+    return TRUE;
+  }
+  pages = sysconf (_SC_PHYS_PAGES);
+  page_size = sysconf (_SC_PAGE_SIZE);
+  if (pages <= 0 || page_size <= 0)
+    goto no_sysconf;
+  *total = (guint64) pages *(guint64) page_size;
+  return TRUE;
+
+  /* ERRORS */
+bad_env:
+  {
+    g_set_error (error, LA_ERROR, LA_ERROR_INVALID_ARGUMENT,
+        "%s=\"%s\" is not a number of bytes (a positive decimal integer)",
+        CPU_MEMORY_ENV, env);
+    return FALSE;
+  }
+no_sysconf:
+  {
+    g_set_error (error, LA_ERROR, LA_ERROR_DEVICE,
+        "the host's memory size is unknown (sysconf); set %s", CPU_MEMORY_ENV);
+    return FALSE;
+  }
+}
+
+gboolean
+la_backend_get_memory_info (LaBackend * backend, guint64 * total,
+    guint64 * free, GError ** error)
+{
+  guint64 t = 0, f = 0, held;
+
+  g_return_val_if_fail (backend != NULL, FALSE);
+  switch (backend->device.kind) {
+    case LA_BACKEND_CPU:
+      if (!cpu_total (&t, error))
+        return FALSE;
+      held = atomic_load (&cpu_held);
+      f = held < t ? t - held : 0;
+      break;
+    case LA_BACKEND_CUDA:
+      if (!la_cuda_device_get_memory_info (backend->device.index, &t, &f,
+              error))
+        return FALSE;
+      break;
+    default:
+      g_set_error (error, LA_ERROR, LA_ERROR_INVALID_ARGUMENT,
+          "%s: unknown backend kind", backend->device.name);
+      return FALSE;
+  }
+  if (total)
+    *total = t;
+  if (free)
+    *free = f;
+  return TRUE;
+}
+
+guint64
+la_backend_get_allocated_bytes (LaBackend * backend)
+{
+  g_return_val_if_fail (backend != NULL, 0);
+  return atomic_load (&counted (backend)->allocated);
+}
+
+guint64
+la_backend_get_peak_bytes (LaBackend * backend)
+{
+  g_return_val_if_fail (backend != NULL, 0);
+  return atomic_load (&counted (backend)->peak);
+}
+
 gboolean
 la_backend_supports_op (LaBackend * backend, LaOp op, LaDType dtype)
 {
@@ -135,13 +262,18 @@ la_backend_supports_op (LaBackend * backend, LaOp op, LaDType dtype)
 LaBuffer *
 la_buffer_new (LaBackend * backend, gsize size, GError ** error)
 {
+  LaBuffer *buffer;
+
   g_return_val_if_fail (backend != NULL, NULL);
   if (size == 0) {
     g_set_error (error, LA_ERROR, LA_ERROR_INVALID_ARGUMENT,
         "%s: zero-sized buffer", backend->device.name);
     return NULL;
   }
-  return backend->iface->alloc_buffer (backend, size, error);
+  buffer = backend->iface->alloc_buffer (backend, size, error);
+  if (buffer)
+    count_alloc (backend, buffer->size);
+  return buffer;
 }
 
 void
@@ -149,6 +281,7 @@ la_buffer_free (LaBuffer * buffer)
 {
   if (!buffer)
     return;
+  count_free (buffer->backend, buffer->size);
   buffer->iface->free_buffer (buffer);
   g_free (buffer);
 }

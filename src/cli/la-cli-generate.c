@@ -67,6 +67,7 @@ typedef struct
   gchar *prompt;
   gchar *lora;
   gchar *backend;
+  gchar *precision;
   gchar *features;
   gchar *context;
   gchar *noise;
@@ -94,6 +95,7 @@ options_clear (Options * o)
   g_free (o->prompt);
   g_free (o->lora);
   g_free (o->backend);
+  g_free (o->precision);
   g_free (o->features);
   g_free (o->context);
   g_free (o->noise);
@@ -295,10 +297,26 @@ dump_inputs (const Sink * s, const LaAvatarCond * cond,
 
 /* ---- the command ---- */
 
+static gboolean
+parse_precision (const gchar * text, LaPrecision * precision)
+{
+  static const LaPrecision all[] = { LA_PRECISION_AUTO, LA_PRECISION_FP32,
+    LA_PRECISION_BF16, LA_PRECISION_FP8
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (all); i++)
+    if (g_str_equal (text, la_precision_name (all[i]))) {
+      *precision = all[i];
+      return TRUE;
+    }
+  return FALSE;
+}
+
 static gint
 check_options (Options * o, gint argc, gchar ** argv, LaCliVideoFormat * fmt,
     gint * area_w, gint * area_h, guint64 * seed, LaBackendKind * kind,
-    gint * device)
+    gint * device, LaPrecision * precision)
 {
   if (argc > 1)
     return la_cli_usage_error (COMMAND, "unexpected argument '%s'", argv[1]);
@@ -338,6 +356,9 @@ check_options (Options * o, gint argc, gchar ** argv, LaCliVideoFormat * fmt,
   if (o->backend && !la_cli_parse_backend (o->backend, kind, device))
     return la_cli_usage_error (COMMAND, "--backend: unknown '%s' (cpu, "
         "cuda[:N], auto)", o->backend);
+  if (o->precision && !parse_precision (o->precision, precision))
+    return la_cli_usage_error (COMMAND, "--precision: unknown '%s' (auto, "
+        "fp32, bf16, fp8)", o->precision);
   return LA_CLI_EXIT_OK;
 }
 
@@ -374,6 +395,10 @@ la_cli_generate (gint argc, gchar ** argv)
           "liveavatar.safetensors where found)", "FILE"},
     {"backend", 0, 0, G_OPTION_ARG_STRING, &o.backend,
         "cpu (default), cuda[:N] or auto", "NAME"},
+    {"precision", 0, 0, G_OPTION_ARG_STRING, &o.precision,
+        "DiT linear weights: fp32, bf16, fp8 (Live Avatar's --fp8) or auto "
+          "(default: fp32 on cpu, bf16 on cuda); the CPU computes in fp32 "
+          "whatever the storage", "NAME"},
     {"audio-features", 0, 0, G_OPTION_ARG_FILENAME, &o.features,
         "Instead of --audio: \"" T_FEATURES "\" [frames, 25, audio_dim], "
           "wav2vec2 states at 25 fps", "FILE"},
@@ -400,6 +425,7 @@ la_cli_generate (gint argc, gchar ** argv)
   gint width = 0, height = 0, device = 0;
   guint64 seed = DEFAULT_SEED;
   LaBackendKind kind = LA_BACKEND_CPU;
+  LaPrecision precision = LA_PRECISION_AUTO;
   LaCliVideoFormat fmt;
   LaCliImage *image = NULL;
   gfloat *pcm = NULL, *features = NULL, *ctx = NULL, *ref = NULL;
@@ -435,7 +461,7 @@ la_cli_generate (gint argc, gchar ** argv)
     goto out;
   }
   status = check_options (&o, argc, argv, &fmt, &area_w, &area_h, &seed,
-      &kind, &device);
+      &kind, &device, &precision);
   if (status != LA_CLI_EXIT_OK)
     goto out;
   status = LA_CLI_EXIT_FAILURE;
@@ -509,8 +535,11 @@ la_cli_generate (gint argc, gchar ** argv)
   cfg.sample_steps = o.steps;
   cfg.load_text_encoder = o.context == NULL;
   cfg.load_audio_encoder = o.features == NULL;
-  if (!(be = la_backend_new (kind, device, &err)) ||
-      !(avatar = la_avatar_new (be, &cfg, &err)))
+  if (!(be = la_backend_new (kind, device, &err)))
+    goto failed;
+  cfg.precision = la_avatar_resolve_precision (precision,
+      la_backend_get_kind (be));
+  if (!(avatar = la_avatar_new (be, &cfg, &err)))
     goto failed;
   dc = la_dit_get_config (la_avatar_get_dit (avatar));
   la_avatar_get_latent_size (avatar, &sink.h, &sink.w);

@@ -31,6 +31,7 @@ gint            la_cli_generate (gint argc, gchar ** argv);
 gint            la_cli_vae_encode (gint argc, gchar ** argv);
 gint            la_cli_vae_decode (gint argc, gchar ** argv);
 gint            la_cli_audio_window (gint argc, gchar ** argv);
+gint            la_cli_plan (gint argc, gchar ** argv);
 
 /* Parses @argv with @context; on a bad option prints it and the hint to
  * --help and returns FALSE (exit LA_CLI_EXIT_USAGE). */

@@ -37,6 +37,8 @@ static const Command commands[] = {
       "VAE latents to pictures (safetensors to safetensors)"},
   {"audio-window", la_cli_audio_window,
       "how far streaming audio features are from whole-file ones"},
+  {"plan", la_cli_plan,
+      "what each device would hold for a configuration (memory plan)"},
 };
 
 static void

@@ -800,6 +800,90 @@ test_prompt_change (void)
   la_avatar_prompt_unref (copy);
 }
 
+/* runs block 0 through @n steps with @p, from the block's noise */
+static void
+block0 (LaAvatarStep ** steps, gint n, LaAvatarPrompt * p, gfloat * lat,
+    guint64 * kept)
+{
+  LaAvatarSink sink = { cond, 0, NULL };
+  GError *err = NULL;
+  guint64 base = la_backend_get_allocated_bytes (be);
+  gint i;
+
+  la_avatar_noise (avatar, SEED, 0, lat);
+  for (i = 0; i < n; i++) {
+    g_assert_true (la_avatar_step_prepare (steps[i], 0, &sink, p, &err));
+    g_assert_no_error (err);
+    kept[i] = la_backend_get_allocated_bytes (be) - base;
+  }
+  for (i = 0; i < n; i++) {
+    g_assert_true (la_avatar_step_run (steps[i], lat, 0, features, -1, &err));
+    g_assert_no_error (err);
+  }
+}
+
+/* The steps of one avatar share a prompt's cross-attention K/V: the first
+ * step's prepare keeps one copy (layers x K, V x text_len x dim, fp32),
+ * the others add nothing; the steps hold the prompt, so it may be
+ * released before them; a prompt of another avatar still works (each
+ * step then makes its own copy) and gives the same latents. */
+static void
+test_shared_cross (void)
+{
+  const LaDitConfig *dc = la_dit_get_config (la_avatar_get_dit (avatar));
+  const gint S = la_avatar_get_schedule (avatar)->n_steps;
+  guint64 one = (guint64) dc->num_layers * 2 * dc->text_len * dc->dim * 4;
+  gsize n_lat = la_avatar_block_latent_size (avatar);
+  gfloat *l1 = g_new (gfloat, n_lat), *l2 = g_new (gfloat, n_lat);
+  LaAvatarStep *steps[LA_SAMPLER_MAX_STEPS];
+  LaAvatarPrompt *mine, *foreign;
+  guint64 kept[LA_SAMPLER_MAX_STEPS];
+  LaAvatarConfig cfg;
+  LaAvatar *other;
+  GError *err = NULL;
+  gint i;
+
+  base_config (&cfg, tiny_dir);
+  cfg.sample_steps = STEPS;
+  other = la_avatar_new (be, &cfg, &err);
+  g_assert_no_error (err);
+  mine = la_avatar_prompt_new_from_context (avatar, prompt->context,
+      prompt->n_rows, &err);
+  foreign = la_avatar_prompt_new_from_context (other, prompt->context,
+      prompt->n_rows, &err);
+  g_assert_no_error (err);
+
+  for (i = 0; i < S; i++)
+    steps[i] = la_avatar_step_new (avatar, i, SEED, &err);
+  block0 (steps, S, mine, l1, kept);
+  for (i = 0; i < S; i++)
+    g_assert_cmpuint (kept[i], ==, one);
+  for (i = 0; i < S; i++)
+    la_avatar_step_free (steps[i]);
+
+  for (i = 0; i < S; i++)
+    steps[i] = la_avatar_step_new (avatar, i, SEED, &err);
+  block0 (steps, S, foreign, l2, kept);
+  for (i = 0; i < S; i++)
+    g_assert_cmpuint (kept[i], ==, (i + 1) * one);
+  g_assert_true (memcmp (l1, l2, n_lat * 4) == 0);
+  /* held by the steps alone now: still usable, freed with the last */
+  la_avatar_prompt_unref (foreign);
+  {
+    LaAvatarSink sink = { cond, 0, NULL };
+
+    g_assert_true (la_avatar_step_prepare (steps[0], 1, &sink, foreign, &err));
+    g_assert_no_error (err);
+  }
+  for (i = 0; i < S; i++)
+    la_avatar_step_free (steps[i]);
+
+  la_avatar_prompt_unref (mine);
+  la_avatar_free (other);
+  g_free (l1);
+  g_free (l2);
+}
+
 /* after a reset the step starts afresh at any block: nothing of the ring
  * or the sink it had leaks into the new stream */
 static void
@@ -959,6 +1043,7 @@ main (int argc, char **argv)
   g_test_add_func ("/avatar/step/skip", test_skip);
   g_test_add_func ("/avatar/step/prompt", test_prompt_change);
   g_test_add_func ("/avatar/step/reset-origin", test_reset_origin);
+  g_test_add_func ("/avatar/step/shared-cross", test_shared_cross);
   ret = g_test_run ();
   if (ref.frames)
     out_clear (&ref);

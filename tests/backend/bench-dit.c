@@ -7,9 +7,9 @@
  * version 2.1 of the License, or (at your option) any later version.
  */
 
-/* liveavatar-bench-dit [--backend auto|cpu|cuda] [--layers N]
- *     [--size WxH] [--dim D] [--heads H] [--ffn F] [--text-len T]
- *     [--text-dim T] [--audio-dim A] [--iters N]
+/* liveavatar-bench-dit [--backend auto|cpu|cuda] [--precision fp32|bf16|fp8]
+ *     [--layers N] [--size WxH] [--dim D] [--heads H] [--ffn F]
+ *     [--text-len T] [--text-dim T] [--audio-dim A] [--iters N]
  *
  * Builds the Wan2.2-S2V DiT (defaults: the 14B's dim 5120, 40 heads x 128,
  * FFN 13824, text 512 x 4096, audio 1024, injection after the official
@@ -21,7 +21,10 @@
  * more warms up). Prints ms per forward and per layer, TFLOP/s counted
  * from the shapes, the 40-layer forward extrapolated by FLOPs and the fps
  * one device reaches at 4 steps (4 forwards per 12 video frames), and a
- * RESULT line that tools/bench-dit.sh compares with bench_dit_torch.py. */
+ * RESULT line that tools/bench-dit.sh compares with bench_dit_torch.py.
+ * --precision is how the DiT stores its linear weights (LaDitWeights:
+ * fp32 by default, bf16, or Live Avatar's --fp8 with its bf16 layers);
+ * activations stay fp32 in all three. */
 
 #include "config.h"
 
@@ -324,7 +327,7 @@ static gint
 usage (void)
 {
   fprintf (stderr, "usage: liveavatar-bench-dit [--backend auto|cpu|cuda] "
-      "[--layers N] [--size WxH (multiples of 16)] [--dim D] [--heads H] "
+      "[--precision fp32|bf16|fp8] [--layers N] [--size WxH (multiples of 16)] [--dim D] [--heads H] "
       "[--ffn F] [--text-len T] [--text-dim T] [--audio-dim A] "
       "[--iters N]\n");
   return 2;
@@ -335,6 +338,7 @@ main (int argc, char **argv)
 {
   LaDitConfig c = { 0 };
   LaBackendKind kind = LA_BACKEND_AUTO;
+  LaDitWeights weights = LA_DIT_WEIGHTS_F32;
   gint width = 704, height = 384, iters = 5, i, injected = 0, rc = 1;
   gint full_injected = 0;
   GError *error = NULL;
@@ -380,6 +384,16 @@ main (int argc, char **argv)
         kind = LA_BACKEND_CUDA;
       else if (g_strcmp0 (v, "auto") == 0)
         kind = LA_BACKEND_AUTO;
+      else
+        return usage ();
+    } else if (g_strcmp0 (a, "--precision") == 0) {
+      /* the DiT's linear weights (la-dit.h LaDitWeights) */
+      if (g_strcmp0 (v, "fp32") == 0)
+        weights = LA_DIT_WEIGHTS_F32;
+      else if (g_strcmp0 (v, "bf16") == 0)
+        weights = LA_DIT_WEIGHTS_BF16;
+      else if (g_strcmp0 (v, "fp8") == 0)
+        weights = LA_DIT_WEIGHTS_FP8;
       else
         return usage ();
     } else if (g_strcmp0 (a, "--size") == 0) {
@@ -430,14 +444,15 @@ main (int argc, char **argv)
   device = device_name (be);
   printf ("device: %s\n", device);
   printf ("config: dim %d, %d heads x %d, ffn %d, text %d x %d, audio %d, "
-      "%d of %d layers (%d injected)\n", c.dim, c.num_heads,
-      c.dim / c.num_heads, c.ffn_dim, c.text_len, c.text_dim, c.audio_dim,
-      c.num_layers, FULL_LAYERS, injected);
+      "%d of %d layers (%d injected), %s linear weights\n", c.dim,
+      c.num_heads, c.dim / c.num_heads, c.ffn_dim, c.text_len, c.text_dim,
+      c.audio_dim, c.num_layers, FULL_LAYERS, injected,
+      la_dit_weights_name (weights));
   fflush (stdout);
 
   t0 = g_get_monotonic_time ();
   if (!(ck = random_checkpoint (&c, &error))
-      || !(dit = la_dit_new (be, &c, ck, &error)))
+      || !(dit = la_dit_new_with_weights (be, &c, ck, NULL, weights, &error)))
     goto out;
   la_checkpoint_free (ck);
   ck = NULL;
@@ -498,13 +513,15 @@ main (int argc, char **argv)
   ms40 = sec * 1e3 * full_flops / flops;
   /* a block's video frames per STEPS forwards */
   fps = (gdouble) VIDEO_PER_LATENT *BLOCK_FRAMES / (STEPS * ms40 / 1e3);
-  printf ("liveavatar %s: %.2f ms per forward of %d layers (%d runs), "
-      "%.2f ms per layer, %.2f TFLOP/s, 40 layers %.1f ms, "
+  printf ("liveavatar %s %s weights: %.2f ms per forward of %d layers "
+      "(%d runs), %.2f ms per layer, %.2f TFLOP/s, 40 layers %.1f ms, "
       "%.2f fps at %d steps\n", la_backend_get_kind (be) == LA_BACKEND_CPU ?
-      "cpu f32" : "cuda", sec * 1e3, c.num_layers, iters,
+      "cpu" : "cuda", la_dit_weights_name (weights), sec * 1e3,
+      c.num_layers, iters,
       sec * 1e3 / c.num_layers, flops / sec / 1e12, ms40, fps, STEPS);
-  printf ("RESULT impl=liveavatar ms_per_layer=%.4f tflops=%.4f "
-      "ms_40_layers=%.3f fps=%.4f\n", sec * 1e3 / c.num_layers,
+  printf ("RESULT impl=liveavatar precision=%s ms_per_layer=%.4f "
+      "tflops=%.4f ms_40_layers=%.3f fps=%.4f\n",
+      la_dit_weights_name (weights), sec * 1e3 / c.num_layers,
       flops / sec / 1e12, ms40, fps);
   rc = 0;
 

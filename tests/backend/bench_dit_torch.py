@@ -23,7 +23,15 @@ them), at the shapes liveavatar-bench-dit uses, with random weights:
 
 Prints ms per layer and TFLOP/s with the same FLOP count as the C side and a
 RESULT line for tools/bench-dit.sh. On a CPU, bf16 numbers say little (CPU
-matmuls in bf16 are often slower than fp32): use --dtype fp32 there."""
+matmuls in bf16 are often slower than fp32): use --dtype fp32 there.
+
+--dtype fp8 is Live Avatar's --fp8 (liveavatar/utils/fp8_linear.py): the
+bf16 model with every block linear (self and cross q, k, v, o, FFN, the
+audio injector's q, k, v, o and AdaLN linear) replaced by FP8LinearFunction:
+the weight quantised once (quant_fp8, e4m3 with a per-tensor scale), the
+input per call, torch._scaled_mm with bf16 output and fast accumulation;
+time embedding, time projection and head stay bf16 (its ignore_keys), and
+so does the patch embedding (a Conv3d there)."""
 
 import argparse
 import math
@@ -31,6 +39,16 @@ import time
 
 import torch
 import torch.nn.functional as F
+
+E4M3_MAX = 448.0
+
+
+def quant_fp8(x):
+    """Live Avatar's quant_fp8: (e4m3 codes, dequantisation scale)"""
+    amax = torch.max(torch.abs(x)).float()
+    scale = (E4M3_MAX / torch.clamp(amax, min=1e-12)).clamp(max=E4M3_MAX)
+    q = (x * scale).clamp(-E4M3_MAX, E4M3_MAX).to(torch.float8_e4m3fn)
+    return q, scale.reciprocal()
 
 OFFICIAL_INJECT = [0, 4, 8, 12, 16, 20, 24, 27, 30, 33, 36, 39]
 Z = 16
@@ -94,7 +112,7 @@ def grid_positions(t0, frames, h, w, device):
 
 
 class Model:
-    def __init__(self, a, device, dtype):
+    def __init__(self, a, device, dtype, fp8=False):
         self.a, self.device, self.dtype = a, device, dtype
         d = a.dim
         self.heads, self.hd = a.heads, d // a.heads
@@ -134,9 +152,34 @@ class Model:
         self.head_mod = ((torch.rand(1, 2, d, generator=g) * 2 - 1)
                          / math.sqrt(d)).to(device, torch.float32)
         self.rope = Rope(self.hd, device)
+        if fp8:
+            for blk in self.blocks:
+                for name in ("self", "cross", "audio"):
+                    if name in blk:
+                        for p in "qkvo":
+                            blk[name][p] = self.to_fp8(blk[name][p])
+                for name in ("ffn0", "ffn2", "adain"):
+                    if name in blk:
+                        blk[name] = self.to_fp8(blk[name])
+
+    @staticmethod
+    def to_fp8(wb):
+        """FP8ScaleLinear.quantize_weight: (codes, scale, bias)"""
+        q, scale = quant_fp8(wb[0])
+        return q, scale, wb[1]
 
     def linear(self, x, wb):
-        return F.linear(x.to(self.dtype), wb[0], wb[1])
+        if len(wb) == 2:
+            return F.linear(x.to(self.dtype), wb[0], wb[1])
+        # FP8LinearFunction.forward
+        wq, ws, bias = wb
+        x2 = x.to(self.dtype).reshape(-1, wq.shape[1])
+        xq, xs = quant_fp8(x2)
+        out = torch._scaled_mm(xq, wq.t(), scale_a=xs, scale_b=ws, bias=bias,
+                               out_dtype=torch.bfloat16, use_fast_accum=True)
+        if isinstance(out, tuple):
+            out = out[0]
+        return out.view(*x.shape[:-1], wq.shape[0]).to(self.dtype)
 
     def rms(self, x, w):
         xf = x.float()
@@ -237,7 +280,8 @@ class Model:
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--device", default="auto", help="auto, cuda or cpu")
-    ap.add_argument("--dtype", default="bf16", choices=["bf16", "fp32"])
+    ap.add_argument("--dtype", default="bf16", choices=["bf16", "fp32", "fp8"],
+                    help="fp8: Live Avatar's --fp8 linears on a bf16 model")
     ap.add_argument("--layers", type=int, default=2)
     ap.add_argument("--size", default="704x384")
     ap.add_argument("--dim", type=int, default=5120)
@@ -259,7 +303,7 @@ def main():
     if a.device == "auto":
         a.device = "cuda" if torch.cuda.is_available() else "cpu"
     device = torch.device(a.device)
-    dtype = torch.bfloat16 if a.dtype == "bf16" else torch.float32
+    dtype = torch.float32 if a.dtype == "fp32" else torch.bfloat16
     if device.type == "cuda":
         name = torch.cuda.get_device_name(device)
     else:
@@ -274,7 +318,7 @@ def main():
     L = BLOCK_FRAMES * fsl
     n_sink = fsl + motion_tokens(H, W)
     K = RING_FRAMES * fsl + n_sink
-    model = Model(a, device, dtype)
+    model = Model(a, device, dtype, fp8=a.dtype == "fp8")
     injected = len(model.inject)
     print("shape: %dx%d, %d tokens per latent frame, block %d frames = %d "
           "queries, %d keys (ring %d frames + sink %d)" %

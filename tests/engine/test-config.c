@@ -234,6 +234,35 @@ test_backends (void)
   la_engine_free (e);
 }
 
+/* every precision is accepted; the engine reports what it runs with,
+ * AUTO made concrete for its backend (the reference fp32 on the CPU) */
+static void
+test_precisions (void)
+{
+  static const LaPrecision all[] = { LA_PRECISION_AUTO, LA_PRECISION_FP32,
+    LA_PRECISION_BF16, LA_PRECISION_FP8
+  };
+  LaEngineConfig cfg;
+  GError *err = NULL;
+  LaEngine *e;
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (all); i++) {
+    test_engine_config_init (&cfg);
+    cfg.backend = LA_BACKEND_CPU;
+    cfg.precision = all[i];
+    e = la_engine_new (&cfg, &err);
+    g_assert_no_error (err);
+    g_assert_cmpint (la_engine_get_config (e)->precision, ==,
+        all[i] == LA_PRECISION_AUTO ? LA_PRECISION_FP32 : all[i]);
+    la_engine_free (e);
+  }
+
+  test_engine_config_init (&cfg);
+  cfg.precision = (LaPrecision) - 1;
+  expect_error (&cfg, LA_ERROR_INVALID_ARGUMENT, "unknown precision -1");
+}
+
 static void
 test_model_path (void)
 {
@@ -338,6 +367,7 @@ main (int argc, char **argv)
   g_test_add_func ("/config/bad-values", test_bad_values);
   g_test_add_func ("/config/resolved", test_resolved_config);
   g_test_add_func ("/config/backends", test_backends);
+  g_test_add_func ("/config/precisions", test_precisions);
   g_test_add_func ("/config/model-path", test_model_path);
   g_test_add_func ("/config/session", test_session_config);
 

@@ -28,3 +28,11 @@ la_cuda_device_describe (gint index, gchar ** name, guint64 * total_bytes,
   g_set_error (error, LA_ERROR, LA_ERROR_NOT_SUPPORTED, "built without CUDA");
   return FALSE;
 }
+
+gboolean
+la_cuda_device_get_memory_info (gint index, guint64 * total,
+    guint64 * free_bytes, GError ** error)
+{
+  g_set_error (error, LA_ERROR, LA_ERROR_NOT_SUPPORTED, "built without CUDA");
+  return FALSE;
+}

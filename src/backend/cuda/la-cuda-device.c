@@ -7,8 +7,8 @@
  * version 2.1 of the License, or (at your option) any later version.
  */
 
-/* Talks to the CUDA runtime only through cudaGetDeviceCount and
- * cudaGetDeviceProperties. A machine without a driver or without a GPU
+/* Talks to the CUDA runtime only through cudaGetDeviceCount,
+ * cudaGetDeviceProperties and cudaMemGetInfo. A machine without a driver or without a GPU
  * answers "0 devices": the runtime reports that as an error code, which is
  * cleared here so that the next CUDA call does not inherit it. */
 
@@ -69,6 +69,53 @@ driver_error:
     (void) cudaGetLastError ();
     g_set_error (error, LA_ERROR, LA_ERROR_DEVICE,
         "cudaGetDeviceProperties (%d): %s", index, cudaGetErrorString (err));
+    return FALSE;
+  }
+}
+
+gboolean
+la_cuda_device_get_memory_info (gint index, guint64 * total,
+    guint64 * free_bytes, GError ** error)
+{
+  size_t f = 0, t = 0;
+  cudaError_t err;
+  int previous = -1;
+  gint count;
+
+  count = la_cuda_device_count (NULL);
+  if (index < 0 || index >= count)
+    goto no_device;
+
+  /* cudaMemGetInfo answers for the current device, which is per thread:
+   * switch, ask, and put the caller's back */
+  if (cudaGetDevice (&previous) != cudaSuccess)
+    previous = -1;
+  err = cudaSetDevice (index);
+  if (err == cudaSuccess)
+    err = cudaMemGetInfo (&f, &t);
+  if (previous >= 0 && previous != index)
+    (void) cudaSetDevice (previous);
+  if (err != cudaSuccess)
+    goto driver_error;
+
+  if (total)
+    *total = t;
+  if (free_bytes)
+    *free_bytes = f;
+  return TRUE;
+
+  /* ERRORS */
+no_device:
+  {
+    g_set_error (error, LA_ERROR, LA_ERROR_DEVICE,
+        "CUDA device %d does not exist (%d device(s) present)", index, count);
+    return FALSE;
+  }
+driver_error:
+  {
+    (void) cudaGetLastError ();
+    g_set_error (error, LA_ERROR, LA_ERROR_DEVICE,
+        "cudaMemGetInfo (%d): %s", index, cudaGetErrorString (err));
     return FALSE;
   }
 }

@@ -24,6 +24,13 @@ gint la_cuda_device_count (GError ** error);
 gboolean la_cuda_device_describe (gint index, gchar ** name,
     guint64 * total_bytes, GError ** error);
 
+/* Free and total memory of device @index as the driver reports them now
+ * (cudaMemGetInfo; the calling thread's current device is left as it
+ * was). Either pointer may be NULL. FALSE and @error (LA_ERROR_DEVICE, or
+ * LA_ERROR_NOT_SUPPORTED without CUDA) otherwise. */
+gboolean la_cuda_device_get_memory_info (gint index, guint64 * total,
+    guint64 * free_bytes, GError ** error);
+
 G_END_DECLS
 
 #endif /* __LA_CUDA_DEVICE_H__ */

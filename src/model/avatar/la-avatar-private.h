@@ -28,6 +28,7 @@ struct _LaAvatar
   gint            audio_dim;
   gint            text_dim;
   gint            prompt_serial;        /* atomic: the last serial given */
+  LaPrecision     precision;    /* resolved */
 };
 
 /* a shape as an expression: SHAPE (z, 3, h, w) */
@@ -36,6 +37,15 @@ struct _LaAvatar
 /* a new fp32 tensor on the avatar's backend holding @data (may be NULL) */
 LaTensor       *la_avatar_tensor (LaAvatar * avatar, gint n_dims,
     const gint64 * ne, const gfloat * data, GError ** error);
+
+/* the cross-attention K/V of @prompt's context on @avatar's DiT (text
+ * embedding, then each layer's K/V), a new copy */
+LaDitCrossKv   *la_avatar_make_cross (LaAvatar * avatar,
+    const LaAvatarPrompt * prompt, GError ** error);
+/* @prompt's cross-attention K/V on @prompt->avatar, made on the first
+ * call (thread-safe); owned by the prompt, valid while it is referenced */
+const LaDitCrossKv *la_avatar_prompt_get_cross (LaAvatarPrompt * prompt,
+    GError ** error);
 
 G_END_DECLS
 

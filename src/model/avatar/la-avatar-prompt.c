@@ -8,7 +8,9 @@
  */
 
 /* context = umT5 (prompt), encoded once per prompt (WanS2V.encode_prompt),
- * or given already encoded. */
+ * or given already encoded; and the DiT's cross-attention K/V of it, once
+ * per prompt for all the steps (Live Avatar's crossattn_cache holds them
+ * once per rank; with every step on one device, one copy serves all). */
 
 #include "config.h"
 
@@ -23,6 +25,8 @@ prompt_alloc (LaAvatar * a, gint n_rows)
   LaAvatarPrompt *p = g_new0 (LaAvatarPrompt, 1);
 
   p->ref_count = 1;
+  p->avatar = a;
+  g_mutex_init (&p->lock);
   p->serial = (guint) g_atomic_int_add (&a->prompt_serial, 1) + 1;
   p->n_rows = n_rows;
   p->context = g_new (gfloat, (gsize) n_rows * a->text_dim);
@@ -99,6 +103,42 @@ la_avatar_prompt_unref (LaAvatarPrompt * prompt)
 {
   if (!prompt || !g_atomic_int_dec_and_test (&prompt->ref_count))
     return;
+  la_dit_cross_kv_free (prompt->cross);
+  g_mutex_clear (&prompt->lock);
   g_free (prompt->context);
   g_free (prompt);
+}
+
+LaDitCrossKv *
+la_avatar_make_cross (LaAvatar * avatar, const LaAvatarPrompt * prompt,
+    GError ** error)
+{
+  const LaDitConfig *dc = la_dit_get_config (avatar->dit);
+  LaTensor *ctx = NULL, *emb = NULL;
+  LaDitCrossKv *cross = NULL;
+
+  if ((ctx = la_avatar_tensor (avatar, 2, SHAPE (prompt->n_rows,
+                  dc->text_dim), prompt->context, error))
+      && (emb = la_avatar_tensor (avatar, 2, SHAPE (dc->text_len, dc->dim),
+              NULL, error))
+      && la_dit_text_embedding (avatar->dit, emb, ctx, error))
+    cross = la_dit_cross_kv_new (avatar->dit, emb, error);
+  la_tensor_free (ctx);
+  la_tensor_free (emb);
+  return cross;
+}
+
+const LaDitCrossKv *
+la_avatar_prompt_get_cross (LaAvatarPrompt * prompt, GError ** error)
+{
+  const LaDitCrossKv *cross;
+
+  /* the steps of one avatar may run in several threads: the first makes
+   * the K/V, the others wait for them */
+  g_mutex_lock (&prompt->lock);
+  if (!prompt->cross)
+    prompt->cross = la_avatar_make_cross (prompt->avatar, prompt, error);
+  cross = prompt->cross;
+  g_mutex_unlock (&prompt->lock);
+  return cross;
 }

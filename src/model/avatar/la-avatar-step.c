@@ -9,8 +9,10 @@
 
 /* What rank i of WanS2V.generate (causal_s2v_pipeline_tpp.py) does for
  * every block: its own KV cache (kv_cache1 on that rank) with the sink
- * prefilled at t = 0, its own cross-attention cache, one DiT forward at
- * timestep i and the scheduler's step i. */
+ * prefilled at t = 0, the cross-attention K/V of the prompt (its
+ * crossattn_cache; here the prompt's own copy, shared by the steps of one
+ * avatar, la_avatar_prompt_get_cross ()), one DiT forward at timestep i
+ * and the scheduler's step i. */
 
 #include "config.h"
 
@@ -26,8 +28,11 @@ struct _LaAvatarStep
   guint64 seed;
   LaDitCache *cache;
 
-  LaDitCrossKv *cross;
-  guint cross_serial;           /* the prompt it was made from; 0: none */
+  /* the prompt in use (a reference) and its cross K/V: the prompt's own
+   * when the prompt belongs to this step's avatar, else own_cross */
+  LaAvatarPrompt *cross_prompt;
+  const LaDitCrossKv *cross;
+  LaDitCrossKv *own_cross;
 
   /* what the sink holds */
   gboolean sink_set;
@@ -120,7 +125,9 @@ la_avatar_step_free (LaAvatarStep * step)
   if (!step)
     return;
   la_dit_cache_free (step->cache);
-  la_dit_cross_kv_free (step->cross);
+  la_dit_cross_kv_free (step->own_cross);
+  if (step->cross_prompt)
+    la_avatar_prompt_unref (step->cross_prompt);
   la_avatar_cond_unref (step->sink_cond);
   la_tensor_free (step->latent);
   la_tensor_free (step->velocity);
@@ -151,31 +158,28 @@ la_avatar_step_reset (LaAvatarStep * step)
   /* the cross K/V depend on the prompt alone: kept */
 }
 
-/* the text embedding of @prompt and each layer's K/V of it */
+/* the cross K/V of @prompt: the prompt's shared copy, or for a prompt
+ * made by another avatar (other weights, another device) a copy of the
+ * step's own */
 static gboolean
-make_cross (LaAvatarStep * s, LaAvatarPrompt * prompt, GError ** error)
+use_prompt (LaAvatarStep * s, LaAvatarPrompt * prompt, GError ** error)
 {
-  LaAvatar *a = s->avatar;
-  const LaDitConfig *dc = la_dit_get_config (a->dit);
-  LaTensor *ctx = NULL, *emb = NULL;
-  LaDitCrossKv *cross = NULL;
+  LaDitCrossKv *own = NULL;
+  const LaDitCrossKv *cross;
 
-  if (!(ctx =
-          la_avatar_tensor (a, 2, SHAPE (prompt->n_rows, dc->text_dim),
-              prompt->context, error))
-      || !(emb =
-          la_avatar_tensor (a, 2, SHAPE (dc->text_len, dc->dim), NULL, error))
-      || !la_dit_text_embedding (a->dit, emb, ctx, error)
-      || !(cross = la_dit_cross_kv_new (a->dit, emb, error)))
-    goto out;
-  la_dit_cross_kv_free (s->cross);
+  if (prompt->avatar == s->avatar)
+    cross = la_avatar_prompt_get_cross (prompt, error);
+  else
+    cross = own = la_avatar_make_cross (s->avatar, prompt, error);
+  if (!cross)
+    return FALSE;
+  la_dit_cross_kv_free (s->own_cross);
+  s->own_cross = own;
   s->cross = cross;
-  s->cross_serial = prompt->serial;
-
-out:
-  la_tensor_free (ctx);
-  la_tensor_free (emb);
-  return cross != NULL;
+  if (s->cross_prompt)
+    la_avatar_prompt_unref (s->cross_prompt);
+  s->cross_prompt = la_avatar_prompt_ref (prompt);
+  return TRUE;
 }
 
 static gboolean
@@ -223,7 +227,7 @@ la_avatar_step_prepare (LaAvatarStep * step, guint64 block,
     step->started = TRUE;
     step->next_block = block;
   }
-  if (step->cross_serial != prompt->serial && !make_cross (step, prompt, error))
+  if (step->cross_prompt != prompt && !use_prompt (step, prompt, error))
     return FALSE;
 
   /* Live Avatar prefills at r == 0 with the picture's latent and at r == 1

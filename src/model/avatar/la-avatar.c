@@ -28,6 +28,45 @@ la_avatar_config_init (LaAvatarConfig * cfg)
   cfg->sample_steps = LA_SAMPLER_DEFAULT_STEPS;
   cfg->load_text_encoder = TRUE;
   cfg->load_audio_encoder = TRUE;
+  cfg->precision = LA_PRECISION_AUTO;
+}
+
+LaPrecision
+la_avatar_resolve_precision (LaPrecision precision, LaBackendKind kind)
+{
+  if (precision != LA_PRECISION_AUTO)
+    return precision;
+  return kind == LA_BACKEND_CUDA ? LA_PRECISION_BF16 : LA_PRECISION_FP32;
+}
+
+const gchar *
+la_precision_name (LaPrecision precision)
+{
+  switch (precision) {
+    case LA_PRECISION_AUTO:
+      return "auto";
+    case LA_PRECISION_FP32:
+      return "fp32";
+    case LA_PRECISION_BF16:
+      return "bf16";
+    case LA_PRECISION_FP8:
+      return "fp8";
+  }
+  return NULL;
+}
+
+/* the DiT's storage for a resolved precision */
+static LaDitWeights
+dit_weights (LaPrecision precision)
+{
+  switch (precision) {
+    case LA_PRECISION_BF16:
+      return LA_DIT_WEIGHTS_BF16;
+    case LA_PRECISION_FP8:
+      return LA_DIT_WEIGHTS_FP8;
+    default:
+      return LA_DIT_WEIGHTS_F32;
+  }
 }
 
 LaTensor *
@@ -166,7 +205,8 @@ load_dit (LaAvatar * a, const LaAvatarConfig * cfg, GError ** error)
         "%s: Live Avatar needs enable_framepack (its attention sink)", path);
     goto out;
   }
-  a->dit = la_dit_new_full (a->backend, &dc, ck, lora, error);
+  a->dit = la_dit_new_with_weights (a->backend, &dc, ck, lora,
+      dit_weights (a->precision), error);
   ok = a->dit != NULL;
 
 out:
@@ -241,8 +281,17 @@ la_avatar_new (LaBackend * backend, const LaAvatarConfig * cfg, GError ** error)
     return NULL;
   }
 
+  if (!la_precision_name (cfg->precision)) {
+    g_set_error (error, LA_ERROR, LA_ERROR_INVALID_ARGUMENT,
+        "Live Avatar: unknown precision %d (auto, fp32, bf16 or fp8)",
+        (gint) cfg->precision);
+    return NULL;
+  }
+
   a = g_new0 (LaAvatar, 1);
   a->backend = backend;
+  a->precision = la_avatar_resolve_precision (cfg->precision,
+      la_backend_get_kind (backend));
   a->width = cfg->width;
   a->height = cfg->height;
   a->h = cfg->height / 8;
@@ -300,6 +349,12 @@ LaDit *
 la_avatar_get_dit (LaAvatar * avatar)
 {
   return avatar->dit;
+}
+
+LaPrecision
+la_avatar_get_precision (LaAvatar * avatar)
+{
+  return avatar->precision;
 }
 
 LaVae *

@@ -76,16 +76,32 @@ typedef struct
   gint sample_steps;            /* 1 .. LA_SAMPLER_MAX_STEPS */
   gboolean load_text_encoder;   /* FALSE: prompts only as contexts */
   gboolean load_audio_encoder;  /* FALSE: audio only as features */
+  /* the DiT's linear weights (la-dit.h LaDitWeights); AUTO is
+   * la_avatar_resolve_precision ()'s choice for the backend. The VAE and
+   * the encoders stay fp32. */
+  LaPrecision precision;
 } LaAvatarConfig;
 
+/* 704x384, 4 steps, both encoders, LA_PRECISION_AUTO */
 void            la_avatar_config_init (LaAvatarConfig * cfg);
+
+/* @precision with AUTO made concrete for @kind: FP32 on the CPU backend
+ * (the reference), BF16 on CUDA (Live Avatar's own). Other values are
+ * returned as they are. */
+LaPrecision     la_avatar_resolve_precision (LaPrecision precision,
+    LaBackendKind kind);
+/* "auto", "fp32", "bf16", "fp8"; NULL for a value out of the enum */
+const gchar    *la_precision_name (LaPrecision precision);
 
 typedef struct _LaAvatar LaAvatar;
 
 /* Reads config.json, the DiT (sharded safetensors through the index, or
- * one file) with the LoRA merged in, the VAE, and when asked umT5 with its
- * tokenizer and wav2vec2, onto @backend. Errors name the file (and
- * tensor): LA_ERROR_MODEL_NOT_FOUND, LA_ERROR_MODEL_INVALID. Read-only
+ * one file) with the LoRA merged in and its linear weights stored at
+ * cfg->precision, the VAE, and when asked umT5 with its tokenizer and
+ * wav2vec2, onto @backend. Errors name the file (and tensor):
+ * LA_ERROR_MODEL_NOT_FOUND, LA_ERROR_MODEL_INVALID; a precision out of
+ * the enum is LA_ERROR_INVALID_ARGUMENT, one @backend cannot run
+ * LA_ERROR_NOT_SUPPORTED (before any weight is read). Read-only
  * afterwards: any number of threads may use it at once. */
 LaAvatar       *la_avatar_new (LaBackend * backend, const LaAvatarConfig * cfg,
     GError ** error);
@@ -93,6 +109,8 @@ void            la_avatar_free (LaAvatar * avatar);
 
 LaBackend      *la_avatar_get_backend (LaAvatar * avatar);
 LaDit          *la_avatar_get_dit (LaAvatar * avatar);
+/* the resolved precision (never AUTO) */
+LaPrecision     la_avatar_get_precision (LaAvatar * avatar);
 LaVae          *la_avatar_get_vae (LaAvatar * avatar);
 /* NULL when not loaded */
 LaWav2Vec2     *la_avatar_get_wav2vec2 (LaAvatar * avatar);
@@ -147,10 +165,18 @@ typedef struct
   gfloat         *context;      /* [n_rows, text_dim] */
   gint            n_rows;
   gboolean        truncated;    /* the text was cut at text_len tokens */
+  /* private: the DiT's cross-attention K/V of this prompt, made by the
+   * first step of its avatar that needs them and shared by all of them
+   * (one copy per prompt and device rather than one per step) */
+  LaAvatar       *avatar;
+  GMutex          lock;
+  LaDitCrossKv   *cross;
 } LaAvatarPrompt;
 
 /* Tokenizes and umT5-encodes @text (may take seconds on the real model:
- * call it off the streaming thread). Needs load_text_encoder. */
+ * call it off the streaming thread). Needs load_text_encoder. A prompt
+ * keeps tensors on the avatar's backend once a step has used it: release
+ * prompts, and the steps that hold them, before the avatar. */
 LaAvatarPrompt *la_avatar_prompt_new (LaAvatar * avatar, const gchar * text,
     GError ** error);
 /* From an encoded context [n_rows, text_dim], 1 <= n_rows <= text_len. */

@@ -7,7 +7,7 @@
  * version 2.1 of the License, or (at your option) any later version.
  *
  * Members are named after the checkpoint's modules; all fp32 on the
- * backend. Weightless layers (norm1, norm2, head.norm, the SiLU and GELU
+ * backend but the linear weights, stored as LaDitWeights says. Weightless layers (norm1, norm2, head.norm, the SiLU and GELU
  * between linears) are noted where they sit.
  */
 
@@ -20,8 +20,10 @@ G_BEGIN_DECLS
 
 typedef struct
 {
-  LaTensor       *weight;       /* [out, in] */
-  LaTensor       *bias;         /* [out] */
+  LaTensor       *weight;       /* [out, in]: F32, BF16 or FP8_E4M3 */
+  LaTensor       *bias;         /* [out], F32 */
+  LaTensor       *scale;        /* FP8 weight only: [1] F32, its
+                                 * dequantisation scale; else NULL */
 } LaDitLinear;
 
 typedef struct
@@ -94,13 +96,14 @@ struct _LaDit
   GHashTable     *lora;
   LaCheckpoint   *lora_ck;
   guint           n_lora_merged;
+  LaDitWeights    weights;
 };
 
 /* a new fp32 tensor on the DiT's backend, freed by the caller */
 LaTensor       *la_dit_tensor (LaDit * dit, gint n_dims, const gint64 * ne,
     GError ** error);
 
-/* y = linear (x) */
+/* y = linear (x): x and y F32 whatever the weight's storage */
 gboolean        la_dit_linear (LaDit * dit, LaTensor * y, const LaTensor * x,
     const LaDitLinear * l, GError ** error);
 

@@ -18,6 +18,7 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <string.h>
 
 LaTensor *
 la_dit_tensor (LaDit * dit, gint n_dims, const gint64 * ne, GError ** error)
@@ -29,7 +30,30 @@ gboolean
 la_dit_linear (LaDit * dit, LaTensor * y, const LaTensor * x,
     const LaDitLinear * l, GError ** error)
 {
+  if (l->scale)
+    return la_linear_fp8 (dit->backend, y, x, l->weight, l->scale, l->bias,
+        error);
+  /* a bf16 weight under fp32 activations is la_linear's mixed case */
   return la_linear (dit->backend, y, x, l->weight, l->bias, error);
+}
+
+/* Live Avatar's --fp8 (minimal_inference/s2v_streaming_interact.py):
+ * replace_linear_with_scaled_fp8 (noise_model, ignore_keys) leaves the
+ * nn.Linear modules whose name contains one of these in bf16 */
+static const gchar *const fp8_ignore_keys[] = {
+  "text_embedding", "time_embedding", "time_projection", "head.head",
+  "casual_audio_encoder.encoder.final_linear",
+};
+
+static gboolean
+keeps_bf16 (const gchar * module)
+{
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (fp8_ignore_keys); i++)
+    if (strstr (module, fp8_ignore_keys[i]))
+      return TRUE;
+  return FALSE;
 }
 
 /* peft's merge_and_unload () of the pair targeting @name, if any, into
@@ -70,8 +94,38 @@ static LaTensor *load (LaDit * dit, LaCheckpoint * ck, gint ndim,
     GError ** error, const gchar * format, ...) G_GNUC_PRINTF (8, 9);
 /* *INDENT-ON* */
 
+/* tensor @name, @ndim dims @shape, as fp32 with its LoRA merged */
+static gfloat *
+read_merged (LaDit * dit, LaCheckpoint * ck, const gchar * name, gint ndim,
+    const gint64 * shape, GError ** error)
+{
+  gfloat *data = la_checkpoint_read_f32 (ck, name, ndim, shape, error);
+
+  if (data && dit->lora && !merge_lora (dit, ck, name, data, ndim, shape,
+          error))
+    g_clear_pointer (&data, g_free);
+  return data;
+}
+
+/* a new @dtype tensor @t_ndim dims @t_shape holding @data, kept by @dit */
+static LaTensor *
+upload (LaDit * dit, LaDType dtype, gint t_ndim, const gint64 * t_shape,
+    const gfloat * data, GError ** error)
+{
+  LaTensor *t = la_tensor_new (dit->backend, dtype, t_ndim, t_shape, error);
+
+  if (!t)
+    return NULL;
+  if (!la_tensor_set_f32 (t, data, la_tensor_nelements (t), error)) {
+    la_tensor_free (t);
+    return NULL;
+  }
+  g_ptr_array_add (dit->tensors, t);
+  return t;
+}
+
 /* tensor @format... with @ndim dims @shape, placed as @t_ndim dims
- * @t_shape (same element count) */
+ * @t_shape (same element count), fp32 */
 static LaTensor *
 load (LaDit * dit, LaCheckpoint * ck, gint ndim, const gint64 * shape,
     gint t_ndim, const gint64 * t_shape, GError ** error,
@@ -86,25 +140,50 @@ load (LaDit * dit, LaCheckpoint * ck, gint ndim, const gint64 * shape,
   name = g_strdup_vprintf (format, args);
   va_end (args);
 
-  data = la_checkpoint_read_f32 (ck, name, ndim, shape, error);
-  if (!data)
-    goto out;
-  if (dit->lora && !merge_lora (dit, ck, name, data, ndim, shape, error))
-    goto out;
-  t = la_dit_tensor (dit, t_ndim, t_shape, error);
-  if (!t)
-    goto out;
-  if (!la_tensor_set_f32 (t, data, la_tensor_nelements (t), error)) {
-    la_tensor_free (t);
-    t = NULL;
-    goto out;
-  }
-  g_ptr_array_add (dit->tensors, t);
-
-out:
+  data = read_merged (dit, ck, name, ndim, shape, error);
+  if (data)
+    t = upload (dit, LA_DTYPE_F32, t_ndim, t_shape, data, error);
   g_free (data);
   g_free (name);
   return t;
+}
+
+/* @l->weight [out, in] (@n values of @data, LoRA merged) in the storage
+ * LaDitWeights asks for. Live Avatar merges in its bf16 model and
+ * quantises that: here the fp32 merge is rounded to bf16 once (RNE), and
+ * FP8 quantises the bf16 values, so both see the same weight. */
+static gboolean
+store_weight (LaDit * dit, LaDitLinear * l, const gchar * module,
+    gfloat * data, const gint64 * ws, GError ** error)
+{
+  gsize n = (gsize) (ws[0] * ws[1]), i;
+  guint8 *q;
+  gfloat scale;
+  gint64 one = 1;
+
+  if (dit->weights == LA_DIT_WEIGHTS_F32) {
+    l->weight = upload (dit, LA_DTYPE_F32, 2, ws, data, error);
+    return l->weight != NULL;
+  }
+  if (dit->weights == LA_DIT_WEIGHTS_BF16 || keeps_bf16 (module)) {
+    l->weight = upload (dit, LA_DTYPE_BF16, 2, ws, data, error);
+    return l->weight != NULL;
+  }
+  for (i = 0; i < n; i++)
+    data[i] = la_bf16_to_f32 (la_f32_to_bf16 (data[i]));
+  q = g_malloc (n);
+  scale = la_fp8_quantize (data, n, q);
+  l->weight = la_tensor_new (dit->backend, LA_DTYPE_FP8_E4M3, 2, ws, error);
+  if (l->weight) {
+    g_ptr_array_add (dit->tensors, l->weight);
+    if (!la_tensor_set_data (l->weight, 0, q, n, error))
+      l->weight = NULL;
+  }
+  g_free (q);
+  if (!l->weight)
+    return FALSE;
+  l->scale = upload (dit, LA_DTYPE_F32, 1, &one, &scale, error);
+  return l->scale != NULL;
 }
 
 static gboolean
@@ -112,9 +191,13 @@ load_linear (LaDit * dit, LaCheckpoint * ck, LaDitLinear * l, gint64 in,
     gint64 out, const gchar * prefix, GError ** error)
 {
   gint64 ws[2] = { out, in };
+  gchar *name = g_strdup_printf ("%s.weight", prefix);
+  gfloat *data = read_merged (dit, ck, name, 2, ws, error);
+  gboolean ok = data && store_weight (dit, l, prefix, data, ws, error);
 
-  l->weight = load (dit, ck, 2, ws, 2, ws, error, "%s.weight", prefix);
-  if (!l->weight)
+  g_free (data);
+  g_free (name);
+  if (!ok)
     return FALSE;
   l->bias = load (dit, ck, 1, &out, 1, &out, error, "%s.bias", prefix);
   return l->bias != NULL;
@@ -454,15 +537,78 @@ LaDit *
 la_dit_new_full (LaBackend * backend, const LaDitConfig * cfg,
     LaCheckpoint * ck, LaCheckpoint * lora, GError ** error)
 {
+  return la_dit_new_with_weights (backend, cfg, ck, lora, LA_DIT_WEIGHTS_F32,
+      error);
+}
+
+const gchar *
+la_dit_weights_name (LaDitWeights weights)
+{
+  switch (weights) {
+    case LA_DIT_WEIGHTS_F32:
+      return "fp32";
+    case LA_DIT_WEIGHTS_BF16:
+      return "bf16";
+    case LA_DIT_WEIGHTS_FP8:
+      return "fp8";
+  }
+  return "unknown";
+}
+
+/* refused before anything is read: a backend that cannot run the storage
+ * would otherwise fail at the first block, after minutes of loading */
+static gboolean
+check_weights (LaBackend * backend, LaDitWeights weights, GError ** error)
+{
+  LaOp op;
+
+  switch (weights) {
+    case LA_DIT_WEIGHTS_F32:
+      op = LA_OP_LINEAR;
+      break;
+    case LA_DIT_WEIGHTS_BF16:
+      op = LA_OP_LINEAR_MIXED;
+      break;
+    case LA_DIT_WEIGHTS_FP8:
+      /* FP8 keeps Live Avatar's few bf16 linears: it needs both */
+      if (!la_backend_supports_op (backend, LA_OP_LINEAR_MIXED, LA_DTYPE_F32)) {
+        op = LA_OP_LINEAR_MIXED;
+        break;
+      }
+      op = LA_OP_LINEAR_FP8;
+      break;
+    default:
+      g_set_error (error, LA_ERROR, LA_ERROR_INVALID_ARGUMENT,
+          "DiT: unknown weight storage %d (fp32, bf16 or fp8)", (gint) weights);
+      return FALSE;
+  }
+  if (!la_backend_supports_op (backend, op, LA_DTYPE_F32)) {
+    g_set_error (error, LA_ERROR, LA_ERROR_NOT_SUPPORTED,
+        "DiT: %s weights need the %s op on fp32 activations, which %s (%s) "
+        "does not have", la_dit_weights_name (weights), la_op_name (op),
+        la_backend_get_name (backend), la_backend_get_description (backend));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+LaDit *
+la_dit_new_with_weights (LaBackend * backend, const LaDitConfig * cfg,
+    LaCheckpoint * ck, LaCheckpoint * lora, LaDitWeights weights,
+    GError ** error)
+{
   LaDit *dit;
   GPtrArray *pairs = NULL;
   gint i;
 
   g_return_val_if_fail (backend != NULL && cfg != NULL && ck != NULL, NULL);
 
+  if (!check_weights (backend, weights, error))
+    return NULL;
   dit = g_new0 (LaDit, 1);
   dit->backend = backend;
   dit->cfg = *cfg;
+  dit->weights = weights;
   dit->tensors = g_ptr_array_new ();
   dit->blocks = g_new0 (LaDitBlock, cfg->num_layers);
   if (lora && !index_lora (dit, lora, &pairs, error))
@@ -499,6 +645,12 @@ guint
 la_dit_get_n_lora_merged (LaDit * dit)
 {
   return dit->n_lora_merged;
+}
+
+LaDitWeights
+la_dit_get_weights (LaDit * dit)
+{
+  return dit->weights;
 }
 
 void

@@ -52,7 +52,8 @@ G_BEGIN_DECLS
 typedef struct _LaDit LaDit;
 
 /* Reads the core's weights by their official names from @ck (any float
- * dtype, kept as fp32 on @backend); a missing or misshapen tensor is
+ * dtype, kept as fp32 on @backend; la_dit_new_with_weights () for bf16 or
+ * FP8 linears); a missing or misshapen tensor is
  * LA_ERROR_MODEL_INVALID naming it. @ck may be freed afterwards. */
 LaDit          *la_dit_new (LaBackend * backend, const LaDitConfig * cfg,
     LaCheckpoint * ck, GError ** error);
@@ -68,10 +69,50 @@ LaDit          *la_dit_new (LaBackend * backend, const LaDitConfig * cfg,
  * files. The LoRA file's other tensors are ignored. */
 LaDit          *la_dit_new_full (LaBackend * backend, const LaDitConfig * cfg,
     LaCheckpoint * ck, LaCheckpoint * lora, GError ** error);
+
+/* How the DiT stores the weights of its linear layers (every nn.Linear of
+ * WanModel_S2V, all but a fraction of a percent of its parameters;
+ * convolutions, norms, modulation tables, the audio fusion weights and
+ * every bias stay fp32: they are small). Activations stay fp32 in all
+ * three; only the weights change:
+ *   F32   the reference.
+ *   BF16  the fp32 weight (LoRA merged in fp32) rounded to bf16 (nearest
+ *         even), run by la_linear ()'s mixed case (LA_OP_LINEAR_MIXED):
+ *         what Live Avatar holds (a bf16 base with the LoRA merged).
+ *   FP8   Live Avatar's --fp8 (liveavatar/utils/fp8_linear.py): the
+ *         linears named text_embedding*, time_embedding*,
+ *         time_projection*, head.head and
+ *         casual_audio_encoder.encoder.final_linear stay BF16 (its
+ *         ignore_keys); every other one is quantised at load from its
+ *         bf16-rounded merged weight by la_fp8_quantize () (e4m3, one
+ *         per-tensor scale kept as a [1] F32 tensor) and run by
+ *         la_linear_fp8 (), which quantises x per call and rounds its
+ *         output to bf16, as Live Avatar's torch._scaled_mm does.
+ * Bytes of the linear weights: BF16 half of F32; FP8 about a quarter
+ * (the 14B's linears: 60.3 GiB fp32, 30.2 bf16, 15.3 FP8). */
+typedef enum
+{
+  LA_DIT_WEIGHTS_F32 = 0,
+  LA_DIT_WEIGHTS_BF16,
+  LA_DIT_WEIGHTS_FP8
+} LaDitWeights;
+
+/* "fp32", "bf16", "fp8" ("unknown" otherwise) */
+const gchar    *la_dit_weights_name (LaDitWeights weights);
+
+/* la_dit_new_full () with the linear weights stored as @weights. An
+ * unknown @weights is LA_ERROR_INVALID_ARGUMENT; a backend without the
+ * op the storage needs (LA_OP_LINEAR_MIXED for BF16, and also
+ * LA_OP_LINEAR_FP8 for FP8, both on F32 activations) is
+ * LA_ERROR_NOT_SUPPORTED here, before anything is read. */
+LaDit          *la_dit_new_with_weights (LaBackend * backend,
+    const LaDitConfig * cfg, LaCheckpoint * ck, LaCheckpoint * lora,
+    LaDitWeights weights, GError ** error);
 void            la_dit_free (LaDit * dit);
 const LaDitConfig *la_dit_get_config (LaDit * dit);
 /* LoRA pairs merged at load */
 guint           la_dit_get_n_lora_merged (LaDit * dit);
+LaDitWeights    la_dit_get_weights (LaDit * dit);
 
 /* ---- embeddings ---- */
 
