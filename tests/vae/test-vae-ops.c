@@ -504,9 +504,14 @@ test_support (void)
   };
   guint i;
 
+  /* the CUDA backend's pairs: every float storage type (the CPU widens
+   * bf16 and f16 to run its fp32 code), never FP8 or I32 */
   for (i = 0; i < G_N_ELEMENTS (ops); i++) {
     g_assert_true (la_backend_supports_op (be, ops[i], LA_DTYPE_F32));
-    g_assert_false (la_backend_supports_op (be, ops[i], LA_DTYPE_BF16));
+    g_assert_true (la_backend_supports_op (be, ops[i], LA_DTYPE_BF16));
+    g_assert_true (la_backend_supports_op (be, ops[i], LA_DTYPE_F16));
+    g_assert_false (la_backend_supports_op (be, ops[i], LA_DTYPE_FP8_E4M3));
+    g_assert_false (la_backend_supports_op (be, ops[i], LA_DTYPE_I32));
     g_assert_cmpstr (la_op_name (ops[i]), !=, "invalid");
   }
   g_assert_cmpstr (la_op_name (LA_OP_CONV3D), ==, "conv3d");

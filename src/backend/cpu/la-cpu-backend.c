@@ -86,17 +86,53 @@ no_memory:
 
 /* ---- ops ---- */
 
+/* Exactly the (op, dtype) pairs the CUDA backend takes (cuda_supports_op
+ * in la-cuda-backend.c, on an FP8-capable GPU), so that a bf16 model has
+ * its CPU reference: ops on bf16/f16 storage run the fp32 code between a
+ * widening and one rounding (la-cpu-narrow.c). */
 static gboolean
 cpu_supports_op (LaBackend * backend, LaOp op, LaDType dtype)
 {
-  /* convert is the one op that reads and writes storage types: it is how
-   * bf16 weights reach the fp32 reference */
-  if (op == LA_OP_CONVERT)
-    return dtype != LA_DTYPE_I32;
-  /* Live Avatar runs its FP8 linears on bf16 activations */
-  if (op == LA_OP_LINEAR_FP8)
-    return dtype == LA_DTYPE_F32 || dtype == LA_DTYPE_BF16;
-  return dtype == LA_DTYPE_F32;
+  gboolean float_type = dtype == LA_DTYPE_F32 || dtype == LA_DTYPE_BF16
+      || dtype == LA_DTYPE_F16;
+
+  switch (op) {
+    case LA_OP_LINEAR:
+    case LA_OP_RMS_NORM:
+    case LA_OP_LAYER_NORM_MODULATE:
+    case LA_OP_GELU_TANH:
+    case LA_OP_ROPE_3D:
+    case LA_OP_ATTENTION:
+    case LA_OP_ADD:
+    case LA_OP_MUL:
+    case LA_OP_GATED_RESIDUAL:
+    case LA_OP_EULER_STEP:
+    case LA_OP_CONV3D:
+    case LA_OP_CHANNEL_RMS_NORM:
+    case LA_OP_CHANNEL_AFFINE:
+    case LA_OP_SILU:
+    case LA_OP_UPSAMPLE_NEAREST_2X:
+    case LA_OP_TRANSPOSE:
+    case LA_OP_CLAMP:
+    case LA_OP_CONV1D:
+    case LA_OP_GELU_ERF:
+    case LA_OP_ATTENTION_BIAS:
+      return float_type;
+    case LA_OP_LINEAR_FP8:
+      /* Live Avatar runs its FP8 linears on bf16 activations */
+      return dtype == LA_DTYPE_F32 || dtype == LA_DTYPE_BF16;
+    case LA_OP_EMBEDDING:
+      /* dtype is y's: f32 from any table, or the table's own type */
+      return float_type;
+    case LA_OP_LINEAR_MIXED:
+      /* dtype is x's; the weights are bf16 or f16 */
+      return dtype == LA_DTYPE_F32;
+    case LA_OP_CONVERT:
+      /* how bf16 weights reach the fp32 reference, and FP8 ones */
+      return float_type || dtype == LA_DTYPE_FP8_E4M3;
+    default:
+      return FALSE;
+  }
 }
 
 /* x and y of the FP8 linear may be bf16: widen and narrow around the fp32
@@ -129,8 +165,10 @@ cpu_linear_fp8 (const LaOpDesc * d)
 #define F(t) ((gfloat *) (t)->data)
 #define CF(t) ((const gfloat *) (t)->data)
 
+/* the fp32 reference (plus convert's, mixed and FP8 linear's storage
+ * types, and embedding's table, which it reads itself) */
 static gboolean
-cpu_compute_op (LaBackend * backend, const LaOpDesc * d, GError ** error)
+cpu_compute_f32 (LaBackend * backend, const LaOpDesc * d, GError ** error)
 {
   LaTensor *y = d->dst;
   const LaTensor *x = d->src[0];
@@ -256,6 +294,14 @@ cpu_compute_op (LaBackend * backend, const LaOpDesc * d, GError ** error)
 
 #undef F
 #undef CF
+
+static gboolean
+cpu_compute_op (LaBackend * backend, const LaOpDesc * d, GError ** error)
+{
+  if (la_cpu_narrow_needed (d))
+    return la_cpu_narrow_compute (backend, d, cpu_compute_f32, error);
+  return cpu_compute_f32 (backend, d, error);
+}
 
 /* ---- backend ---- */
 

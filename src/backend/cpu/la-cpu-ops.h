@@ -18,7 +18,7 @@
 #ifndef __LA_CPU_OPS_H__
 #define __LA_CPU_OPS_H__
 
-#include "la-backend.h"
+#include "la-backend-impl.h"
 
 G_BEGIN_DECLS
 
@@ -94,6 +94,16 @@ void            la_cpu_linear_fp8 (gfloat * y, const gfloat * x,
 typedef void    (*LaCpuRangeFunc) (gpointer data, gint64 begin, gint64 end);
 void            la_cpu_parallel_for (gint64 n, gint64 work,
     LaCpuRangeFunc fn, gpointer data);
+
+/* Ops on bf16/f16 storage (la-cpu-narrow.c): whether @d has a narrow
+ * tensor the fp32 reference cannot read, and running @d through @compute
+ * (the backend's fp32 compute_op) on widened fp32 copies, the output
+ * rounded once to its storage type. */
+typedef gboolean (*LaCpuComputeFunc) (LaBackend * backend,
+    const LaOpDesc * d, GError ** error);
+gboolean        la_cpu_narrow_needed (const LaOpDesc * d);
+gboolean        la_cpu_narrow_compute (LaBackend * backend,
+    const LaOpDesc * d, LaCpuComputeFunc compute, GError ** error);
 
 G_END_DECLS
 

@@ -31,12 +31,12 @@
 /* ---- helpers ---- */
 
 LaTensor *
-la_vae_new_maps (LaBackend * backend, gint64 t, gint64 c, gint64 h, gint64 w,
-    GError ** error)
+la_vae_new_maps (LaBackend * backend, LaDType dtype, gint64 t, gint64 c,
+    gint64 h, gint64 w, GError ** error)
 {
   gint64 ne[4] = { t, c, h, w };
 
-  return la_tensor_new (backend, LA_DTYPE_F32, 4, ne, error);
+  return la_tensor_new (backend, dtype, 4, ne, error);
 }
 
 LaTensor *
@@ -74,7 +74,9 @@ la_vae_load (LaVaeLoader * ld, gint ndim, const gint64 * shape, gint t_ndim,
   data = ld->read (ld->user_data, name, ndim, shape, error);
   if (!data)
     goto done;
-  t = la_tensor_new (ld->backend, LA_DTYPE_F32, t_ndim, t_shape, error);
+  /* la_tensor_set_f32 () rounds to the storage type (nearest even), as
+   * Wan's module.to (dtype) does */
+  t = la_tensor_new (ld->backend, ld->dtype, t_ndim, t_shape, error);
   if (t && !la_tensor_set_f32 (t, data, la_tensor_nelements (t), error)) {
     la_tensor_free (t);
     t = NULL;
@@ -184,11 +186,13 @@ la_vae_load_time_conv (LaVaeLoader * ld, LaVaeConv * conv,
 /* ---- the causal cache ---- */
 
 LaVaeCache *
-la_vae_cache_new_for (LaBackend * backend, guint n_slots, gint t_scale)
+la_vae_cache_new_for (LaBackend * backend, LaDType dtype, guint n_slots,
+    gint t_scale)
 {
   LaVaeCache *cache = g_new0 (LaVaeCache, 1);
 
   cache->backend = backend;
+  cache->dtype = dtype;
   cache->n_slots = n_slots;
   cache->history = g_new0 (LaTensor *, MAX (n_slots, 1));
   cache->t_scale = t_scale;
@@ -207,6 +211,12 @@ history_get (LaVaeCache * cache, gint slot, gint frames, const LaTensor * x,
   g_assert (slot >= 0 && (guint) slot < cache->n_slots);
   h = cache->history[slot];
   if (h) {
+    if (h->dtype != x->dtype) {
+      g_set_error (error, LA_ERROR, LA_ERROR_INVALID_ARGUMENT,
+          "VAE: a %s cache fed %s maps", la_dtype_name (h->dtype),
+          la_dtype_name (x->dtype));
+      return NULL;
+    }
     if (h->ne[0] != frames || h->ne[1] != x->ne[1] || h->ne[2] != x->ne[2]
         || h->ne[3] != x->ne[3]) {
       g_set_error (error, LA_ERROR, LA_ERROR_INVALID_ARGUMENT,
@@ -218,8 +228,11 @@ history_get (LaVaeCache * cache, gint slot, gint frames, const LaTensor * x,
     }
     return h;
   }
-  h = la_vae_new_maps (cache->backend, frames, x->ne[1], x->ne[2], x->ne[3],
-      error);
+  /* the activations' type: Live Avatar keeps some of these histories in
+   * fp32 (the SiLU outputs that autocast left in fp32), but only ever
+   * feeds them to a bf16 convolution, which rounds them first */
+  h = la_vae_new_maps (cache->backend, x->dtype, frames, x->ne[1], x->ne[2],
+      x->ne[3], error);
   if (!h)
     return NULL;
   zeros = g_malloc0 (h->nbytes);
@@ -307,7 +320,7 @@ la_vae_conv_forward (LaVaeConv * conv, LaVaeCache * cache,
         p->kernel[1], p->kernel[2]);
     return NULL;
   }
-  y = la_vae_new_maps (x->backend, to, conv->out, ho, wo, error);
+  y = la_vae_new_maps (x->backend, x->dtype, to, conv->out, ho, wo, error);
   if (y && !la_vae_conv_forward_into (conv, cache, y, x, error)) {
     la_tensor_free (y);
     y = NULL;
@@ -333,8 +346,8 @@ la_vae_load_rms_norm (LaVaeLoader * ld, LaVaeRmsNorm * norm,
 static LaTensor *
 norm_silu (LaVaeRmsNorm * norm, const LaTensor * x, GError ** error)
 {
-  LaTensor *y = la_vae_new_maps (x->backend, x->ne[0], x->ne[1], x->ne[2],
-      x->ne[3], error);
+  LaTensor *y = la_vae_new_maps (x->backend, x->dtype, x->ne[0], x->ne[1],
+      x->ne[2], x->ne[3], error);
 
   if (y && (!la_channel_rms_norm (x->backend, y, x, norm->gamma, NULL, error)
           || !la_silu (x->backend, y, y, error))) {
@@ -482,6 +495,7 @@ la_vae_attention_block_forward (LaVaeAttentionBlock * block,
     const LaTensor * x, GError ** error)
 {
   LaBackend *be = x->backend;
+  LaDType dt = x->dtype;
   gint64 t = x->ne[0], c = x->ne[1], hw = x->ne[2] * x->ne[3];
   gint64 cf_ne[4] = { t, c, hw, 1 };    /* channel-first pixels */
   gint64 tok_ne[4] = { t, hw, c, 1 };   /* pixel-major tokens */
@@ -492,11 +506,11 @@ la_vae_attention_block_forward (LaVaeAttentionBlock * block,
   LaTensor *qh = NULL, *kh = NULL, *vh = NULL, *oh = NULL;
 
   /* norm: RMS_norm over channels */
-  n = la_vae_new_maps (be, t, c, x->ne[2], x->ne[3], error);
+  n = la_vae_new_maps (be, dt, t, c, x->ne[2], x->ne[3], error);
   if (!n || !la_channel_rms_norm (be, n, x, block->norm.gamma, NULL, error))
     goto error;
   /* [T, C, H * W] -> tokens [T, H * W, C] */
-  tok = la_tensor_new (be, LA_DTYPE_F32, 3, tok3_ne, error);
+  tok = la_tensor_new (be, dt, 3, tok3_ne, error);
   if (!tok)
     goto error;
   view_a = reshape (n, 4, cf_ne, error);
@@ -508,9 +522,9 @@ la_vae_attention_block_forward (LaVaeAttentionBlock * block,
   g_clear_pointer (&n, la_tensor_free);
 
   /* to_qkv */
-  q = la_tensor_new (be, LA_DTYPE_F32, 3, tok3_ne, error);
-  k = q ? la_tensor_new (be, LA_DTYPE_F32, 3, tok3_ne, error) : NULL;
-  v = k ? la_tensor_new (be, LA_DTYPE_F32, 3, tok3_ne, error) : NULL;
+  q = la_tensor_new (be, dt, 3, tok3_ne, error);
+  k = q ? la_tensor_new (be, dt, 3, tok3_ne, error) : NULL;
+  v = k ? la_tensor_new (be, dt, 3, tok3_ne, error) : NULL;
   if (!v || !la_linear (be, q, tok, block->q_weight, block->q_bias, error)
       || !la_linear (be, k, tok, block->k_weight, block->k_bias, error)
       || !la_linear (be, v, tok, block->v_weight, block->v_bias, error))
@@ -518,7 +532,7 @@ la_vae_attention_block_forward (LaVaeAttentionBlock * block,
   g_clear_pointer (&tok, la_tensor_free);
 
   /* scaled_dot_product_attention, one head per frame */
-  o = la_tensor_new (be, LA_DTYPE_F32, 3, tok3_ne, error);
+  o = la_tensor_new (be, dt, 3, tok3_ne, error);
   qh = o ? reshape (q, 4, head_ne, error) : NULL;
   kh = qh ? reshape (k, 4, head_ne, error) : NULL;
   vh = kh ? reshape (v, 4, head_ne, error) : NULL;
@@ -527,10 +541,10 @@ la_vae_attention_block_forward (LaVaeAttentionBlock * block,
     goto error;
 
   /* proj, back to [T, C, H, W], + identity */
-  p = la_tensor_new (be, LA_DTYPE_F32, 3, tok3_ne, error);
+  p = la_tensor_new (be, dt, 3, tok3_ne, error);
   if (!p || !la_linear (be, p, o, block->proj_weight, block->proj_bias, error))
     goto error;
-  y = la_vae_new_maps (be, t, c, x->ne[2], x->ne[3], error);
+  y = la_vae_new_maps (be, dt, t, c, x->ne[2], x->ne[3], error);
   view_a = y ? reshape (p, 4, tok_ne, error) : NULL;
   view_b = view_a ? reshape (y, 4, cf_ne, error) : NULL;
   if (!view_b || !la_transpose (be, view_b, view_a, error)
@@ -631,7 +645,7 @@ la_vae_resample_forward (LaVaeResample * resample, LaVaeCache * cache,
       if (!first) {
         gint64 ne[4] = { t, 2 * c, h, w };
 
-        a = la_vae_new_maps (be, 2 * t, c, h, w, error);
+        a = la_vae_new_maps (be, x->dtype, 2 * t, c, h, w, error);
         view = a ? reshape (a, 4, ne, error) : NULL;
         if (!view || !la_vae_conv_forward_into (&resample->time_conv, cache,
                 view, x, error))
@@ -642,7 +656,7 @@ la_vae_resample_forward (LaVaeResample * resample, LaVaeCache * cache,
       /* fall through */
     case LA_VAE_UPSAMPLE_2D:
       /* resample.0: nearest-exact 2x; resample.1: Conv2d 3x3 */
-      up = la_vae_new_maps (be, x->ne[0], c, 2 * h, 2 * w, error);
+      up = la_vae_new_maps (be, x->dtype, x->ne[0], c, 2 * h, 2 * w, error);
       if (!up || !la_upsample_nearest_2x (be, up, x, error))
         goto error;
       y = la_vae_conv_forward (&resample->resample1, NULL, up, error);

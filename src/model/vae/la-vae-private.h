@@ -13,7 +13,9 @@
  *
  * Every forward takes x and returns a new tensor the caller frees (or
  * writes into a given @y), and NULL / FALSE with @error set on failure.
- * Feature maps are frame-major [T, C, H, W].
+ * Feature maps are frame-major [T, C, H, W], of the VAE's compute dtype:
+ * every layer makes its outputs and histories of x's dtype, so only
+ * la-vae.c converts (at the latents and the pictures).
  */
 
 #ifndef __LA_VAE_PRIVATE_H__
@@ -29,6 +31,7 @@ G_BEGIN_DECLS
 typedef struct
 {
   LaBackend      *backend;
+  LaDType         dtype;        /* the weights' storage type */
   LaVaeReadFunc   read;
   gpointer        user_data;
   GPtrArray      *tensors;      /* every tensor and view, freed in reverse */
@@ -36,7 +39,7 @@ typedef struct
 } LaVaeLoader;
 
 /* @name (printf-style) with @ndim dims equal to @shape, uploaded as a
- * tensor of @t_ndim dims @t_shape (same element count) */
+ * tensor of @t_ndim dims @t_shape (same element count) in ld->dtype */
 LaTensor       *la_vae_load (LaVaeLoader * ld, gint ndim,
     const gint64 * shape, gint t_ndim, const gint64 * t_shape,
     GError ** error, const gchar * format, ...) G_GNUC_PRINTF (7, 8);
@@ -49,14 +52,15 @@ LaTensor       *la_vae_load_view (LaVaeLoader * ld, LaTensor * src,
 struct _LaVaeCache
 {
   LaBackend      *backend;
+  LaDType         dtype;        /* its VAE's compute type, the histories' */
   guint           n_slots;
   LaTensor      **history;      /* per slot: [frames, C, H, W], NULL until used */
   gint64          n_calls;      /* chunks run through since the start */
   gint            t_scale;      /* decoder: pictures per latent frame */
 };
 
-LaVaeCache     *la_vae_cache_new_for (LaBackend * backend, guint n_slots,
-    gint t_scale);
+LaVaeCache     *la_vae_cache_new_for (LaBackend * backend, LaDType dtype,
+    guint n_slots, gint t_scale);
 
 /* ---- CausalConv3d, and Conv2d as its kt = 1 case ---- */
 
@@ -264,9 +268,9 @@ gboolean        la_vae_decoder3d_forward_into (LaVaeDecoder3d * dec,
 
 /* ---- helpers ---- */
 
-/* a new fp32 [t, c, h, w] tensor */
-LaTensor       *la_vae_new_maps (LaBackend * backend, gint64 t, gint64 c,
-    gint64 h, gint64 w, GError ** error);
+/* a new [t, c, h, w] tensor of @dtype */
+LaTensor       *la_vae_new_maps (LaBackend * backend, LaDType dtype,
+    gint64 t, gint64 c, gint64 h, gint64 w, GError ** error);
 /* frames [first, first + n) of x [T, C, H, W], a view */
 LaTensor       *la_vae_frames (const LaTensor * x, gint64 first, gint64 n,
     GError ** error);

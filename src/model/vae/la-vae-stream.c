@@ -9,7 +9,9 @@
 
 /* Priming and dropping around la_vae_decode (); see la-vae-stream.h for
  * where each rule comes from. Dropped pictures are decoded into a scratch
- * tensor, since the causal cache needs every latent frame decoded. */
+ * tensor, since the causal cache needs every latent frame decoded. The
+ * cache is the VAE's, in its compute dtype; latents and pictures here are
+ * fp32 as la_vae_decode ()'s. */
 
 #include "config.h"
 
@@ -56,8 +58,8 @@ la_vae_stream_reset (LaVaeStream * stream)
 static LaTensor *
 new_pictures (LaVae * vae, const LaTensor * z, gint64 n, GError ** error)
 {
-  return la_vae_new_maps (la_vae_get_backend (vae), n, 3, 8 * z->ne[2],
-      8 * z->ne[3], error);
+  return la_vae_new_maps (la_vae_get_backend (vae), LA_DTYPE_F32, n, 3,
+      8 * z->ne[2], 8 * z->ne[3], error);
 }
 
 gboolean

@@ -22,7 +22,9 @@
  * LaVaeStream does exactly that for latents given in any grouping (a block,
  * a latent frame, a clip): it drops the first LA_VAE_STREAM_DROP pictures
  * decoded after priming, wherever they fall. Without priming it decodes
- * like la_vae_decode () and drops nothing.
+ * like la_vae_decode () and drops nothing. Its cache has the VAE's
+ * compute dtype (bf16 for a la_vae_new_with_dtype (..., LA_DTYPE_BF16,
+ * ...) VAE); its latents and pictures are fp32.
  */
 
 #ifndef __LA_VAE_STREAM_H__

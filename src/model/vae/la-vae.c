@@ -23,13 +23,14 @@ struct _LaVae
   LaBackend *backend;
   LaVaeConfig config;
   LaVaeParts parts;
+  LaDType dtype;                /* compute: weights, maps, cache */
   GPtrArray *tensors;           /* every weight and view */
   LaVaeEncoder3d encoder;
   LaVaeDecoder3d decoder;
   LaVaeConv conv1;              /* CausalConv3d (2 z_dim, 2 z_dim, 1) */
   LaVaeConv conv2;              /* CausalConv3d (z_dim, z_dim, 1) */
-  /* [z_dim] each: z = z_norm * std + mean; z_norm = mu * inv_std + shift
-   * with shift = -mean * inv_std */
+  /* [z_dim] each, fp32 whatever the compute type: z = z_norm * std + mean;
+   * z_norm = mu * inv_std + shift with shift = -mean * inv_std */
   LaTensor *mean, *std, *inv_std, *shift;
 };
 
@@ -104,6 +105,12 @@ upload_table (LaVae * vae, const gdouble * values, GError ** error)
   return t;
 }
 
+static gfloat
+round_bf16 (gfloat v)
+{
+  return la_bf16_to_f32 (la_f32_to_bf16 (v));
+}
+
 static gboolean
 load_tables (LaVae * vae, GError ** error)
 {
@@ -112,10 +119,21 @@ load_tables (LaVae * vae, GError ** error)
   gint i;
 
   for (i = 0; i < LA_VAE_Z_DIM; i++) {
-    mean[i] = la_vae_latent_mean[i];
-    std[i] = la_vae_latent_std[i];
-    /* Wan keeps scale[1] = 1 / std as a float32 tensor */
-    inv_std[i] = (gfloat) (1.0 / std[i]);
+    if (vae->dtype == LA_DTYPE_BF16) {
+      /* Live Avatar's bf16 WanVAE makes mean and std bf16 tensors and
+       * scale[1] = 1.0 / std in bf16 (vae_streaming.py:730-732); decode
+       * divides by scale[1] */
+      gfloat inv = round_bf16 (1.0f / round_bf16 (la_vae_latent_std[i]));
+
+      mean[i] = round_bf16 (la_vae_latent_mean[i]);
+      inv_std[i] = inv;
+      std[i] = 1.0 / inv;
+    } else {
+      mean[i] = la_vae_latent_mean[i];
+      std[i] = la_vae_latent_std[i];
+      /* Wan keeps scale[1] = 1 / std as a float32 tensor */
+      inv_std[i] = (gfloat) (1.0 / std[i]);
+    }
     shift[i] = -mean[i] * inv_std[i];
   }
   vae->mean = upload_table (vae, mean, error);
@@ -131,16 +149,65 @@ free_tensor (gpointer t)
   la_tensor_free (t);
 }
 
+gboolean
+la_vae_backend_supports (LaBackend * backend, LaDType dtype)
+{
+  /* every op the layers run on the maps (la-vae-layers.c), and the
+   * conversions at the latents and pictures; the (de)normalisation and
+   * the clamp stay fp32 */
+  static const LaOp ops[] = {
+    LA_OP_CONV3D, LA_OP_CHANNEL_RMS_NORM, LA_OP_SILU, LA_OP_ADD,
+    LA_OP_LINEAR, LA_OP_ATTENTION, LA_OP_TRANSPOSE,
+    LA_OP_UPSAMPLE_NEAREST_2X, LA_OP_CONVERT,
+  };
+  static const LaOp f32_ops[] = {
+    LA_OP_CHANNEL_AFFINE, LA_OP_CLAMP, LA_OP_TRANSPOSE, LA_OP_CONVERT,
+  };
+  guint i;
+
+  g_return_val_if_fail (backend != NULL, FALSE);
+  if (dtype != LA_DTYPE_F32 && dtype != LA_DTYPE_BF16)
+    return FALSE;
+  for (i = 0; i < G_N_ELEMENTS (ops); i++)
+    if (!la_backend_supports_op (backend, ops[i], dtype))
+      return FALSE;
+  for (i = 0; i < G_N_ELEMENTS (f32_ops); i++)
+    if (!la_backend_supports_op (backend, f32_ops[i], LA_DTYPE_F32))
+      return FALSE;
+  return TRUE;
+}
+
 LaVae *
 la_vae_new (LaBackend * backend, const LaVaeConfig * config,
     LaVaeParts parts, LaVaeReadFunc read, gpointer user_data, GError ** error)
 {
+  return la_vae_new_with_dtype (backend, config, parts, LA_DTYPE_F32, read,
+      user_data, error);
+}
+
+LaVae *
+la_vae_new_with_dtype (LaBackend * backend, const LaVaeConfig * config,
+    LaVaeParts parts, LaDType dtype, LaVaeReadFunc read, gpointer user_data,
+    GError ** error)
+{
   LaVae *vae;
-  LaVaeLoader ld = { backend, read, user_data, NULL, 0 };
+  LaVaeLoader ld = { backend, dtype, read, user_data, NULL, 0 };
   gint z;
 
   g_return_val_if_fail (backend != NULL && config != NULL && read != NULL,
       NULL);
+  if (dtype != LA_DTYPE_F32 && dtype != LA_DTYPE_BF16) {
+    g_set_error (error, LA_ERROR, LA_ERROR_INVALID_ARGUMENT,
+        "VAE: compute dtype %d (%s); only f32 and bf16 are supported",
+        (gint) dtype, la_dtype_name (dtype));
+    return NULL;
+  }
+  if (!la_vae_backend_supports (backend, dtype)) {
+    g_set_error (error, LA_ERROR, LA_ERROR_NOT_SUPPORTED,
+        "VAE: %s cannot run the VAE's ops on %s", la_backend_get_name
+        (backend), la_dtype_name (dtype));
+    return NULL;
+  }
   if (!check_config (config, error))
     return NULL;
   if ((parts & (LA_VAE_ENCODER | LA_VAE_DECODER)) == 0) {
@@ -153,6 +220,7 @@ la_vae_new (LaBackend * backend, const LaVaeConfig * config,
   vae->backend = backend;
   vae->config = *config;
   vae->parts = parts;
+  vae->dtype = dtype;
   vae->tensors = g_ptr_array_new ();
   ld.tensors = vae->tensors;
   z = config->z_dim;
@@ -207,13 +275,19 @@ la_vae_get_backend (LaVae * vae)
   return vae->backend;
 }
 
+LaDType
+la_vae_get_dtype (LaVae * vae)
+{
+  return vae->dtype;
+}
+
 /* ---- the decoder's cache ---- */
 
 LaVaeCache *
 la_vae_cache_new (LaVae * vae)
 {
   g_return_val_if_fail (vae != NULL, NULL);
-  return la_vae_cache_new_for (vae->backend, vae->decoder.n_slots,
+  return la_vae_cache_new_for (vae->backend, vae->dtype, vae->decoder.n_slots,
       vae->decoder.t_scale);
 }
 
@@ -294,11 +368,15 @@ la_vae_decode (LaVae * vae, LaVaeCache * cache, LaTensor * out,
 {
   LaBackend *be = vae->backend;
   gint64 zd = vae->config.z_dim, f, h, w, n_out, first = 0, i;
-  LaTensor *zt = NULL, *x = NULL, *xf = NULL, *of = NULL;
+  LaTensor *zt = NULL, *zc = NULL, *x = NULL, *xf = NULL, *of = NULL;
+  LaTensor *oc = NULL;
 
   g_return_val_if_fail (cache != NULL && out != NULL && z != NULL, FALSE);
   if (!(vae->parts & LA_VAE_DECODER))
     return invalid (error, "loaded without its decoder");
+  if (cache->backend != be || cache->dtype != vae->dtype
+      || cache->n_slots != vae->decoder.n_slots)
+    return invalid (error, "the cache was made for another VAE");
   if (z->dtype != LA_DTYPE_F32 || z->n_dims != 4 || z->ne[0] != zd)
     return invalid (error, "latents must be f32 [%" G_GINT64_FORMAT
         ", F, h, w]", zd);
@@ -314,14 +392,22 @@ la_vae_decode (LaVae * vae, LaVaeCache * cache, LaTensor * out,
         f, h, w, n_out, 8 * h, 8 * w);
 
   /* z [z_dim, F, h, w] -> frame-major [F, z_dim, h, w] */
-  zt = la_vae_new_maps (be, f, zd, h, w, error);
+  zt = la_vae_new_maps (be, LA_DTYPE_F32, f, zd, h, w, error);
   if (!zt || !swap_outer (be, zt, z, zd, f, h * w, error))
     goto error;
-  /* z / (1 / std) + mean */
+  /* z / (1 / std) + mean, in fp32: autocast leaves a division and an
+   * addition in their inputs' type, and Live Avatar's priming latents are
+   * fp32 (encode () returns .float ()) */
   if (!la_channel_affine (be, zt, zt, vae->std, vae->mean, error))
     goto error;
+  /* conv2 rounds its input to the compute type, as autocast does */
+  if (vae->dtype != LA_DTYPE_F32) {
+    zc = la_vae_new_maps (be, vae->dtype, f, zd, h, w, error);
+    if (!zc || !la_convert (be, zc, zt, error))
+      goto error;
+  }
   /* conv2: 1x1x1, so the whole clip at once as Wan does */
-  x = la_vae_conv_forward (&vae->conv2, NULL, zt, error);
+  x = la_vae_conv_forward (&vae->conv2, NULL, zc ? zc : zt, error);
   if (!x)
     goto error;
 
@@ -330,9 +416,20 @@ la_vae_decode (LaVae * vae, LaVaeCache * cache, LaTensor * out,
 
     xf = la_vae_frames (x, i, 1, error);
     of = xf ? la_vae_frames (out, first, n, error) : NULL;
-    if (!of || !la_vae_decoder3d_forward_into (&vae->decoder, cache, of, xf,
-            error)
-        || !la_clamp (be, of, of, -1.0f, 1.0f, error))
+    if (!of)
+      goto error;
+    if (vae->dtype == LA_DTYPE_F32) {
+      if (!la_vae_decoder3d_forward_into (&vae->decoder, cache, of, xf, error))
+        goto error;
+    } else {
+      /* .float ().clamp_ (-1, 1) after the bf16 decoder */
+      oc = la_vae_new_maps (be, vae->dtype, n, 3, of->ne[2], of->ne[3], error);
+      if (!oc || !la_vae_decoder3d_forward_into (&vae->decoder, cache, oc,
+              xf, error) || !la_convert (be, of, oc, error))
+        goto error;
+      g_clear_pointer (&oc, la_tensor_free);
+    }
+    if (!la_clamp (be, of, of, -1.0f, 1.0f, error))
       goto error;
     cache->n_calls++;
     first += n;
@@ -340,15 +437,18 @@ la_vae_decode (LaVae * vae, LaVaeCache * cache, LaTensor * out,
     g_clear_pointer (&xf, la_tensor_free);
   }
   la_tensor_free (x);
+  la_tensor_free (zc);
   la_tensor_free (zt);
   return TRUE;
 
   /* ERRORS */
 error:
   {
+    la_tensor_free (oc);
     la_tensor_free (of);
     la_tensor_free (xf);
     la_tensor_free (x);
+    la_tensor_free (zc);
     la_tensor_free (zt);
     return FALSE;
   }
@@ -371,7 +471,7 @@ la_vae_encode (LaVae * vae, LaTensor * z, const LaTensor * video,
   gint64 zd = vae->config.z_dim, t_lat, h, w, i, chunk = enc->t_scale;
   LaVaeCache *cache = NULL;
   LaTensor *out = NULL, *x = NULL, *cf = NULL, *mu = NULL, *zv = NULL;
-  LaTensor *xi = NULL, *oi = NULL;
+  LaTensor *xi = NULL, *oi = NULL, *vc = NULL;
 
   g_return_val_if_fail (z != NULL && video != NULL, FALSE);
   if (!(vae->parts & LA_VAE_ENCODER))
@@ -391,8 +491,17 @@ la_vae_encode (LaVae * vae, LaTensor * z, const LaTensor * video,
         G_GINT64_FORMAT ", %" G_GINT64_FORMAT "]", video->ne[0], zd, t_lat,
         h, w);
 
-  cache = la_vae_cache_new_for (be, enc->n_slots, 1);
-  out = la_vae_new_maps (be, t_lat, 2 * zd, h, w, error);
+  cache = la_vae_cache_new_for (be, vae->dtype, enc->n_slots, 1);
+  /* the pictures in the compute type (Live Avatar hands its VAE bf16
+   * pictures: causal_s2v_pipeline_tpp.py:889-891) */
+  if (vae->dtype != LA_DTYPE_F32) {
+    vc = la_vae_new_maps (be, vae->dtype, video->ne[0], 3, video->ne[2],
+        video->ne[3], error);
+    if (!vc || !la_convert (be, vc, video, error))
+      goto error;
+    video = vc;
+  }
+  out = la_vae_new_maps (be, vae->dtype, t_lat, 2 * zd, h, w, error);
   if (!out)
     goto error;
   for (i = 0; i < t_lat; i++) {
@@ -410,7 +519,7 @@ la_vae_encode (LaVae * vae, LaTensor * z, const LaTensor * video,
   x = la_vae_conv_forward (&vae->conv1, NULL, out, error);
   if (!x)
     goto error;
-  cf = la_vae_new_maps (be, 2 * zd, t_lat, h, w, error);
+  cf = la_vae_new_maps (be, vae->dtype, 2 * zd, t_lat, h, w, error);
   if (!cf || !swap_outer (be, cf, x, t_lat, 2 * zd, h * w, error))
     goto error;
   {
@@ -419,8 +528,14 @@ la_vae_encode (LaVae * vae, LaTensor * z, const LaTensor * video,
     mu = la_tensor_new_view (cf, 0, 3, ne, error);
     zv = mu ? la_tensor_new_view (z, 0, 3, ne, error) : NULL;
   }
-  /* (mu - mean) * (1 / std) */
-  if (!zv || !la_channel_affine (be, zv, mu, vae->inv_std, vae->shift, error))
+  if (!zv)
+    goto error;
+  /* (mu - mean) * (1 / std), in fp32 (Live Avatar: in bf16, then .float ()) */
+  if (vae->dtype != LA_DTYPE_F32) {
+    if (!la_convert (be, zv, mu, error)
+        || !la_channel_affine (be, zv, zv, vae->inv_std, vae->shift, error))
+      goto error;
+  } else if (!la_channel_affine (be, zv, mu, vae->inv_std, vae->shift, error))
     goto error;
 
   la_tensor_free (zv);
@@ -428,6 +543,7 @@ la_vae_encode (LaVae * vae, LaTensor * z, const LaTensor * video,
   la_tensor_free (cf);
   la_tensor_free (x);
   la_tensor_free (out);
+  la_tensor_free (vc);
   la_vae_cache_free (cache);
   return TRUE;
 
@@ -441,6 +557,7 @@ error:
     la_tensor_free (cf);
     la_tensor_free (x);
     la_tensor_free (out);
+    la_tensor_free (vc);
     la_vae_cache_free (cache);
     return FALSE;
   }

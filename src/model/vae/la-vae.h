@@ -31,6 +31,25 @@
  *
  * Live Avatar's streaming decoder (priming with motion latents, dropping
  * the first pictures) is LaVaeStream, la-vae-stream.h.
+ *
+ * Compute type (la_vae_new_with_dtype ()): LA_DTYPE_F32, the reference
+ * and la_vae_new ()'s, or LA_DTYPE_BF16, as Live Avatar runs its VAE on a
+ * GPU (WanVAE (dtype = param_dtype = bfloat16) under autocast:
+ * causal_s2v_pipeline_tpp.py:131-133, wan_2_2/configs/shared_config.py:14,
+ * vae_streaming.py:738, 770). In BF16 the weights (biases and RMS_norm
+ * gammas too), every feature map and the causal cache are stored bf16;
+ * each op computes in fp32 and rounds its output once. Kept fp32, as
+ * Live Avatar keeps them: the latents and pictures at this API (its
+ * stream_decode returns .float ().clamp_ (-1, 1), vae_streaming.py:773,
+ * and encode returns .float (), :746), the final clamp, and the latent
+ * (de)normalisation arithmetic; the mean/std tables are fp32 tensors that
+ * hold Live Avatar's bf16 values (its mean and std are torch tensors of
+ * the VAE's dtype and scale[1] = 1.0 / std is computed in it,
+ * vae_streaming.py:730-732). Known differences from PyTorch's autocast:
+ * RMS_norm's output is rounded to bf16 before the SiLU (autocast leaves
+ * F.normalize's output in fp32 until the next convolution rounds it), and
+ * the encoder's (mu - mean) * (1 / std) runs in fp32 rather than in two
+ * bf16 steps; both are within one bf16 rounding.
  */
 
 #ifndef __LA_VAE_H__
@@ -89,16 +108,33 @@ typedef struct _LaVaeCache LaVaeCache;
 LaVae          *la_vae_new (LaBackend * backend, const LaVaeConfig * config,
     LaVaeParts parts, LaVaeReadFunc read, gpointer user_data,
     GError ** error);
+/* la_vae_new () computing in @dtype, LA_DTYPE_F32 (the same as
+ * la_vae_new ()) or LA_DTYPE_BF16 (weights rounded to bf16 as they are
+ * read). Any other dtype fails with LA_ERROR_INVALID_ARGUMENT, a dtype
+ * @backend cannot run every op of with LA_ERROR_NOT_SUPPORTED (ask
+ * la_vae_backend_supports () first to fall back to F32). */
+LaVae          *la_vae_new_with_dtype (LaBackend * backend,
+    const LaVaeConfig * config, LaVaeParts parts, LaDType dtype,
+    LaVaeReadFunc read, gpointer user_data, GError ** error);
 void            la_vae_free (LaVae * vae);
+
+/* Whether @backend runs the VAE in @dtype: TRUE for F32 on every backend,
+ * for BF16 where the backend has each op the VAE uses on bf16 (the CUDA
+ * backend, and the CPU's widening reference of them), FALSE for any other
+ * dtype. */
+gboolean        la_vae_backend_supports (LaBackend * backend, LaDType dtype);
 
 const LaVaeConfig *la_vae_get_config (LaVae * vae);
 LaBackend      *la_vae_get_backend (LaVae * vae);
+/* the compute dtype it was made with */
+LaDType         la_vae_get_dtype (LaVae * vae);
 
 /* ---- decoding ---- */
 
 /* The decoder's causal state at a stream's start. Its memory is allocated
  * by the first decode (it depends on the latent size, which may not change
- * afterwards without a reset). */
+ * afterwards without a reset), in the VAE's compute dtype; a cache serves
+ * only the VAE it was made for. */
 LaVaeCache     *la_vae_cache_new (LaVae * vae);
 void            la_vae_cache_free (LaVaeCache * cache);
 /* back to a stream's start; also the way out after a failed decode */
