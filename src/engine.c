@@ -18,6 +18,7 @@
 #endif
 
 #include <errno.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
@@ -319,54 +320,168 @@ check_model (const LaEngineConfig * cfg, GError ** error)
   return FALSE;
 }
 
-/* Live Avatar's weights, once per engine, on one backend. On the CPU
- * backend every device is a virtual one (a stage thread in this process),
- * so all DiT stages and the decoder share these weights, read-only, the
- * way la-avatar.h allows: the DiT/VAE split is only where the stages run.
- * Each DiT stage still keeps its own per-step caches (la_avatar_step_new),
- * as each GPU does in Live Avatar's TPP pipeline. On CUDA each device will
- * need its own copy (or its share, with Ulysses): not wired yet. */
+/* LA_ENGINE_CPU_PER_DEVICE_ENV (la-engine-private.h): "1" on, unset or
+ * "0" off; anything else is ignored with a warning. */
 static gboolean
-load_avatar (LaEngine * e, GError ** error)
+cpu_per_device_weights (void)
+{
+  const gchar *v = g_getenv (LA_ENGINE_CPU_PER_DEVICE_ENV);
+
+  if (v == NULL || g_str_equal (v, "0"))
+    return FALSE;
+  if (g_str_equal (v, "1"))
+    return TRUE;
+  g_warning ("%s=\"%s\" ignored (1 or 0)", LA_ENGINE_CPU_PER_DEVICE_ENV, v);
+  return FALSE;
+}
+
+/* The entry of device @index, added when new. */
+static LaEngineDevice *
+engine_device (LaEngine * e, guint index)
+{
+  LaEngineDevice *d;
+  guint i;
+
+  for (i = 0; i < e->n_devices; i++)
+    if (e->devices[i].index == index)
+      return &e->devices[i];
+  d = &e->devices[e->n_devices++];
+  memset (d, 0, sizeof (*d));
+  d->index = index;
+  return d;
+}
+
+/* Who loads what. Shared CPU weights: device 0 of the CPU backend holds
+ * everything, and every stage uses it (the virtual devices are threads of
+ * one process; the DiT/VAE split is only where the stages run). Per
+ * device (CUDA): each DiT stage's group's first device holds the DiT (the
+ * group computes there for now; the other devices of a Ulysses group hold
+ * nothing yet, although the memory plan counts a copy on each), the
+ * vae-device holds the VAE and both encoders (and the DiT too when a
+ * stage also runs there). */
+static void
+place_weights (LaEngine * e)
+{
+  guint k;
+
+  if (!e->per_device) {
+    LaEngineDevice *d = engine_device (e, 0);
+
+    d->holds_dit = d->holds_vae = TRUE;
+    return;
+  }
+  for (k = 0; k < e->n_dit_stages; k++)
+    engine_device (e, e->stage_groups[k].devices[0].index)->holds_dit = TRUE;
+  engine_device (e, e->vae_device.index)->holds_vae = TRUE;
+}
+
+/* The plan of this placement, checked before anything is loaded. CUDA and
+ * shared CPU weights: la_memory_plan_check_engine (). CPU per device: the
+ * CUDA placement's plan at the engine's precision, each virtual device
+ * checked as the GPU it plays (LIVEAVATAR_CPU_DEVICE_MEMORY, else the
+ * host's memory, for each: they share the host, which is not summed). */
+static gboolean
+check_memory (const LaEngine * e, GError ** error)
+{
+  const LaEngineConfig *cfg = &e->config;
+  LaMemoryModel m;
+  LaMemoryPlanConfig pc;
+  LaMemoryPlan *p;
+  GError *err = NULL;
+  gboolean ok;
+  guint i;
+
+  if (!(e->per_device && cfg->backend == LA_BACKEND_CPU))
+    return la_memory_plan_check_engine (cfg, error);
+
+  if (!la_memory_model_load (&m, cfg->model_path, &err)) {
+    /* as la_memory_plan_check_engine (): la_avatar_new () says better */
+    g_clear_error (&err);
+    la_memory_model_clear (&m);
+    return TRUE;
+  }
+  la_memory_plan_config_init (&pc);
+  pc.backend = LA_BACKEND_CUDA;
+  pc.dit_devices = cfg->dit_devices;
+  pc.vae_device = cfg->vae_device;
+  pc.ulysses_size = cfg->ulysses_size;
+  pc.precision = cfg->precision;        /* resolved for the CPU */
+  pc.width = cfg->width;
+  pc.height = cfg->height;
+  pc.sample_steps = cfg->sample_steps;
+  p = la_memory_plan_new (&m, &pc, error);
+  if (p) {
+    for (i = 0; i < p->n_devices; i++) {
+      p->devices[i].kind = LA_BACKEND_CPU;
+      g_snprintf (p->devices[i].name, sizeof (p->devices[i].name), "CPU%d",
+          p->devices[i].index);
+    }
+  }
+  ok = p && la_memory_plan_check (p, error);
+  la_memory_plan_free (p);
+  la_memory_model_clear (&m);
+  return ok;
+}
+
+static gboolean
+load_device (LaEngine * e, LaEngineDevice * d, GError ** error)
 {
   const LaEngineConfig *cfg = &e->config;
   LaAvatarConfig ac;
 
-  if (cfg->backend != LA_BACKEND_CPU)
-    goto no_cuda;
-
-  e->backend = la_backend_new (LA_BACKEND_CPU, 0, error);
-  if (e->backend == NULL)
+  d->backend = la_backend_new (cfg->backend, (gint) d->index, error);
+  if (d->backend == NULL)
     return FALSE;
-
   la_avatar_config_init (&ac);
   ac.model_dir = cfg->model_path;
   ac.width = cfg->width;
   ac.height = cfg->height;
   ac.sample_steps = cfg->sample_steps;
-  ac.load_text_encoder = TRUE;
-  ac.load_audio_encoder = TRUE;
+  ac.load_dit = d->holds_dit;
+  ac.load_vae = d->holds_vae;
+  ac.load_text_encoder = d->holds_vae;
+  ac.load_audio_encoder = d->holds_vae;
   ac.precision = cfg->precision;        /* resolved by la_engine_new () */
+  d->avatar = la_avatar_new (d->backend, &ac, error);
+  return d->avatar != NULL;
+}
+
+/* Live Avatar's weights, once per engine: on each device that runs part
+ * of the model (CUDA, or LA_ENGINE_CPU_PER_DEVICE_ENV), else once on the
+ * CPU for every virtual device. Each DiT stage keeps its own per-step
+ * caches (la_avatar_step_new, on its avatar's backend), as each GPU does
+ * in Live Avatar's TPP pipeline. Blocks go from stage to stage as host
+ * arrays (latent, features): a device-to-device copy would save two PCIe
+ * crossings per stage hand-over (~0.4 MB each at 704x384, small beside a
+ * step) and the host synchronisation before them. */
+static gboolean
+load_avatar (LaEngine * e, GError ** error)
+{
+  guint i, k;
+
+  e->per_device = e->config.backend == LA_BACKEND_CUDA
+      || cpu_per_device_weights ();
+  place_weights (e);
   /* refuse at READY, with the numbers, what would not fit */
-  if (!la_memory_plan_check_engine (cfg, error))
+  if (!check_memory (e, error))
     return FALSE;
-  e->avatar = la_avatar_new (e->backend, &ac, error);
-  if (e->avatar == NULL)
-    return FALSE;
+  for (i = 0; i < e->n_devices; i++) {
+    if (!load_device (e, &e->devices[i], error))
+      return FALSE;
+    if (e->devices[i].holds_vae) {
+      e->backend = e->devices[i].backend;
+      e->avatar = e->devices[i].avatar;
+    }
+  }
+  for (k = 0; k < e->n_dit_stages; k++)
+    e->stage_avatar[k] = e->per_device ?
+        engine_device (e, e->stage_groups[k].devices[0].index)->avatar :
+        e->avatar;
 
   la_audio_window_init (&e->audio_window);
   /* a block can start once its audio and the window's look-ahead are in */
   e->lookahead_samples = (guint) e->audio_window.lookahead;
   return TRUE;
-
-  /* ERRORS */
-no_cuda:
-  {
-    g_set_error (error, LA_ERROR, LA_ERROR_NOT_SUPPORTED,
-        "model liveavatar runs on the CPU backend only in this build "
-        "(set backend=cpu)");
-    return FALSE;
-  }
 }
 
 /* ---- engine */
@@ -407,12 +522,6 @@ la_engine_new (const LaEngineConfig * cfg, GError ** error)
 
   vae = cfg->vae_device < 0 ? dit[n_dit - 1] : (guint) cfg->vae_device;
   requested = cfg->backend;
-  if (cfg->model == LA_MODEL_LIVEAVATAR && requested == LA_BACKEND_AUTO) {
-    /* auto picks what can run it: the model is not wired to CUDA yet */
-    g_info ("backend auto: CPU (model liveavatar runs on the CPU backend "
-        "only in this build)");
-    requested = LA_BACKEND_CPU;
-  }
   if (!resolve_backend (requested, dit, n_dit, vae, &backend, error) ||
       !check_model (cfg, error))
     return NULL;
@@ -424,8 +533,18 @@ la_engine_new (const LaEngineConfig * cfg, GError ** error)
   e->config.model_path = e->model_path;
   e->config.dit_devices = e->dit_devices;
   e->config.backend = backend;
-  /* AUTO: the reference on the CPU, Live Avatar's bf16 on CUDA */
-  e->config.precision = la_avatar_resolve_precision (cfg->precision, backend);
+  /* AUTO: the reference on the CPU (fp32 weights and compute), Live
+   * Avatar's bf16 weights and bf16 DiT compute on CUDA. The environment
+   * variable LIVEAVATAR_COMPUTE=bf16 makes the CPU emulate the GPU's
+   * numerics (bf16 weights, bf16 compute), =f32 makes CUDA compute fp32;
+   * each avatar resolves its compute from this precision the same way
+   * (la_avatar_resolve_compute ()) */
+  {
+    LaDitCompute compute = LA_DIT_COMPUTE_AUTO;
+
+    e->config.precision = cfg->precision;
+    la_avatar_resolve_compute (&e->config.precision, &compute, backend);
+  }
   e->config.vae_device = (gint) vae;
   e->device_kind = backend == LA_BACKEND_CUDA ? LA_DEVICE_CUDA : LA_DEVICE_CPU;
   e->lookahead_samples = 0;     /* the test model looks at its block only */
@@ -446,13 +565,15 @@ la_engine_new (const LaEngineConfig * cfg, GError ** error)
 void
 la_engine_free (LaEngine * engine)
 {
+  guint i;
+
   if (engine == NULL)
     return;
 
-  if (engine->avatar)
-    la_avatar_free (engine->avatar);
-  if (engine->backend)
-    la_backend_free (engine->backend);
+  for (i = 0; i < engine->n_devices; i++) {
+    la_avatar_free (engine->devices[i].avatar);
+    la_backend_free (engine->devices[i].backend);
+  }
   g_free (engine->model_path);
   g_free (engine->dit_devices);
   g_free (engine);

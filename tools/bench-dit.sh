@@ -4,7 +4,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
 # tools/bench-dit.sh [--device cuda|cpu] [--precision fp32|bf16|fp8]
-#                    [--torch-dtype bf16|fp32] [ARGS]...
+#                    [--compute f32|bf16] [--torch-dtype bf16|fp32] [ARGS]...
 #
 # Runs liveavatar-bench-dit (tests/backend/bench-dit.c) and
 # tests/backend/bench_dit_torch.py on the same device with the same ARGS
@@ -14,7 +14,10 @@
 # with the device named and the ratio ours / PyTorch in time (below 1:
 # ours is faster). The device defaults to cuda where nvidia-smi sees a GPU.
 # --precision is how our DiT stores its linear weights (default: bf16 on
-# cuda, fp32 on cpu, as the engine's auto); the PyTorch baseline stays
+# cuda, fp32 on cpu, as the engine's auto); --compute the dtype our DiT
+# computes in (default: bf16 on cuda, Live Avatar's autocast numerics and
+# the number to hold against PyTorch bf16; f32 on cpu, or under fp32
+# weights); the PyTorch baseline stays
 # --torch-dtype (bf16), and with --precision fp8 PyTorch also runs Live
 # Avatar's --fp8 linears (torch._scaled_mm) as a second row.
 # Builds BUILD (default build-bench, no GStreamer, CUDA when nvcc is
@@ -26,13 +29,15 @@ cd "$(dirname "$0")/.." || exit 1
 device=
 dtype=bf16
 precision=
+compute=
 args=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --device) device=$2; shift 2 ;;
     --torch-dtype) dtype=$2; shift 2 ;;
     --precision) precision=$2; shift 2 ;;
-    -h|--help) sed -n 5,23p "$0"; exit 0 ;;
+    --compute) compute=$2; shift 2 ;;
+    -h|--help) sed -n 5,26p "$0"; exit 0 ;;
     *) args+=("$1"); shift ;;
   esac
 done
@@ -52,6 +57,14 @@ fi
 case "$precision" in
   fp32|bf16|fp8) ;;
   *) echo "--precision must be fp32, bf16 or fp8" >&2; exit 2 ;;
+esac
+if [ -z "$compute" ]; then
+  if [ "$device" = cuda ] && [ "$precision" != fp32 ]; then compute=bf16
+  else compute=f32; fi
+fi
+case "$compute" in
+  f32|bf16) ;;
+  *) echo "--compute must be f32 or bf16" >&2; exit 2 ;;
 esac
 
 build=${BUILD:-build-bench}
@@ -74,8 +87,9 @@ fi
 log=$(mktemp -d)
 trap 'rm -rf "$log"' EXIT
 echo "device: $name"
-echo "== liveavatar-bench-dit --backend $device --precision $precision ${args[*]}"
-"$bench" --backend "$device" --precision "$precision" "${args[@]}" |
+echo "== liveavatar-bench-dit --backend $device --precision $precision --compute $compute ${args[*]}"
+"$bench" --backend "$device" --precision "$precision" --compute "$compute" \
+  "${args[@]}" |
   tee "$log/ours" || { echo "liveavatar-bench-dit failed" >&2; exit 1; }
 echo "== bench_dit_torch.py --device $device --dtype $dtype ${args[*]}"
 "$py" tests/backend/bench_dit_torch.py --device "$device" --dtype "$dtype" \
@@ -107,7 +121,7 @@ echo "|---|---|---|---|---|"
 tv=$("$py" -c 'import torch; print(torch.__version__)')
 for who in $rows; do
   case $who in
-    ours) label="liveavatar ($device, $precision weights)" ;;
+    ours) label="liveavatar ($device, $precision weights, $compute compute)" ;;
     torch) label="PyTorch $tv ($device, $dtype, SDPA)" ;;
     torch8) label="PyTorch $tv ($device, bf16 + Live Avatar fp8 linears, SDPA)" ;;
   esac
@@ -119,8 +133,9 @@ a=$(field "$log/ours" ms_per_layer)
 b=$(field "$log/torch" ms_per_layer)
 echo
 echo "liveavatar stores its linear weights in $precision (la-dit.h"
-echo "LaDitWeights) with fp32 activations; PyTorch runs $dtype weights and"
-echo "matmuls with an fp32 residual stream. TFLOP/s count the linears and"
+echo "LaDitWeights) and computes in $compute (LaDitCompute: bf16 as Live"
+echo "Avatar's autocast, fp32 norms, modulation and residual); PyTorch runs"
+echo "$dtype weights and matmuls with an fp32 residual stream. TFLOP/s count the linears and"
 echo "attention only (formula in tests/backend/bench-dit.c); 40 layers is"
 echo "scaled by FLOPs (12 of 40 layers inject audio); fps = 12 video frames"
 echo "per 4 forwards (one block, 4 steps) on this one device."

@@ -6,7 +6,10 @@
 #   2. the op benchmarks (liveavatar-bench-ops),
 #   3. the tiny Live Avatar model generated on the CPU and on CUDA from the
 #      same inputs, frames compared (PSNR per frame; the design's bar is
-#      40 dB for bf16 against the fp32 CPU reference).
+#      40 dB for bf16 against the fp32 CPU reference),
+#   4. the engine (model=liveavatar, one avatar per device, threaded stages)
+#      on CUDA against the CPU reference (fp32: >= 40 dB; auto/bf16: the
+#      number), and threads sharing one CUDA backend (bit for bit as alone).
 # Writes everything under ${OUT:-out/gpu-check} and prints a summary.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -48,3 +51,10 @@ for f in range(len(a) // n):
     worst = min(worst, psnr)
 print("tiny model, CUDA vs CPU: %d frames, worst PSNR %.1f dB" % (len(a) // n, worst))
 PY
+
+# 4. the engine on CUDA; "# SKIP" lines mean the device was not usable
+for t in avatar-per-device:/avatar/per-device/cuda \
+    backend-threads:/backend/threads/concurrent-chains-cuda; do
+  build-gpu/tests/engine/test-engine-${t%%:*} -p "${t#*:}" --verbose 2>&1 \
+    | grep -v DEBUG | tee "$out/engine-${t%%:*}.txt" | tail -12
+done

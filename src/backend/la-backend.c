@@ -11,8 +11,27 @@
  * here touches device memory directly; it only counts it: every buffer
  * made and freed here moves its backend's byte counters (and, for the
  * CPU, the process-wide total that the virtual devices' free memory is
- * reported from). The engine shares one CPU backend between its stage
- * threads, so the counters are atomic. */
+ * reported from). The counters are atomic, read without the lock.
+ *
+ * Threads: the engine's stage threads, its prompt worker and the caller
+ * share a backend, so every entry into the iface (here and in la-ops.c)
+ * holds the backend's recursive lock: the backends keep one stream, a
+ * scratch buffer and library handles that one caller at a time may use.
+ * The lock is recursive because a backend's own code may come back in
+ * (a launcher allocating through la_buffer_new ()), and so that a caller
+ * can hold it around a sequence.
+ *
+ * The faster design, later: one backend (stream) per stage thread on a
+ * device, so that one thread's download does not stall the others'
+ * kernels. It needs (1) weights allocated once per device and readable
+ * from every stream of it: a device-level buffer owner that the backends
+ * of that device share, freed after the last of them; (2) per-stream
+ * scratch and cuBLASLt workspace (already per backend); (3) ordering
+ * between streams where one thread's output feeds another's input on the
+ * device (an event recorded after the producer's op, waited on by the
+ * consumer's stream) instead of the host hand-over of today; (4) the byte
+ * counters split into the device's shared weights and each stream's own
+ * buffers, which the memory plan already separates. */
 
 #include "config.h"
 
@@ -35,6 +54,7 @@ typedef struct
   LaBackend backend;            /* first: a LaBackend * is a Counted * */
   atomic_uint_least64_t allocated;
   atomic_uint_least64_t peak;
+  GRecMutex lock;               /* la_backend_lock () */
 } Counted;
 
 /* bytes in the buffers of every CPU backend of the process */
@@ -88,6 +108,7 @@ la_backend_new (LaBackendKind kind, gint device, GError ** error)
   }
 
   backend = &((Counted *) g_new0 (Counted, 1))->backend;
+  g_rec_mutex_init (&counted (backend)->lock);
   switch (kind) {
     case LA_BACKEND_CPU:
       ok = la_cpu_backend_init (backend, device, error);
@@ -109,6 +130,7 @@ la_backend_new (LaBackendKind kind, gint device, GError ** error)
   if (!ok) {
     g_free (backend->device.name);
     g_free (backend->device.description);
+    g_rec_mutex_clear (&counted (backend)->lock);
     g_free (counted (backend));
     return NULL;
   }
@@ -132,7 +154,22 @@ la_backend_free (LaBackend * backend)
     backend->iface->free (backend);
   g_free (backend->device.name);
   g_free (backend->device.description);
+  g_rec_mutex_clear (&counted (backend)->lock);
   g_free (counted (backend));
+}
+
+void
+la_backend_lock (LaBackend * backend)
+{
+  g_return_if_fail (backend != NULL);
+  g_rec_mutex_lock (&counted (backend)->lock);
+}
+
+void
+la_backend_unlock (LaBackend * backend)
+{
+  g_return_if_fail (backend != NULL);
+  g_rec_mutex_unlock (&counted (backend)->lock);
 }
 
 LaBackendKind
@@ -162,10 +199,15 @@ la_backend_get_description (LaBackend * backend)
 gboolean
 la_backend_synchronize (LaBackend * backend, GError ** error)
 {
+  gboolean ok;
+
   g_return_val_if_fail (backend != NULL, FALSE);
   if (!backend->iface->synchronize)
     return TRUE;
-  return backend->iface->synchronize (backend, error);
+  la_backend_lock (backend);
+  ok = backend->iface->synchronize (backend, error);
+  la_backend_unlock (backend);
+  return ok;
 }
 
 /* the host's memory, or what CPU_MEMORY_ENV says */
@@ -270,7 +312,9 @@ la_buffer_new (LaBackend * backend, gsize size, GError ** error)
         "%s: zero-sized buffer", backend->device.name);
     return NULL;
   }
+  la_backend_lock (backend);
   buffer = backend->iface->alloc_buffer (backend, size, error);
+  la_backend_unlock (backend);
   if (buffer)
     count_alloc (backend, buffer->size);
   return buffer;
@@ -279,10 +323,15 @@ la_buffer_new (LaBackend * backend, gsize size, GError ** error)
 void
 la_buffer_free (LaBuffer * buffer)
 {
+  LaBackend *backend;
+
   if (!buffer)
     return;
-  count_free (buffer->backend, buffer->size);
+  backend = buffer->backend;
+  count_free (backend, buffer->size);
+  la_backend_lock (backend);
   buffer->iface->free_buffer (buffer);
+  la_backend_unlock (backend);
   g_free (buffer);
 }
 
@@ -322,24 +371,35 @@ gboolean
 la_buffer_set_data (LaBuffer * buffer, gsize offset, gconstpointer data,
     gsize size, GError ** error)
 {
+  gboolean ok;
+
   g_return_val_if_fail (buffer != NULL, FALSE);
   if (!check_range (buffer, offset, size, error))
     return FALSE;
   if (size == 0)
     return TRUE;
-  return buffer->iface->set_data (buffer, offset, data, size, error);
+  la_backend_lock (buffer->backend);
+  ok = buffer->iface->set_data (buffer, offset, data, size, error);
+  la_backend_unlock (buffer->backend);
+  return ok;
 }
 
 gboolean
 la_buffer_get_data (LaBuffer * buffer, gsize offset, gpointer data,
     gsize size, GError ** error)
 {
+  gboolean ok;
+
   g_return_val_if_fail (buffer != NULL, FALSE);
   if (!check_range (buffer, offset, size, error))
     return FALSE;
   if (size == 0)
     return TRUE;
-  return buffer->iface->get_data (buffer, offset, data, size, error);
+  /* waits for the stream: every thread's work queued so far */
+  la_backend_lock (buffer->backend);
+  ok = buffer->iface->get_data (buffer, offset, data, size, error);
+  la_backend_unlock (buffer->backend);
+  return ok;
 }
 
 /* ---- tensor ---- */

@@ -36,8 +36,21 @@
  * a fault while it runs is reported by the next la_backend_synchronize () or
  * download. Downloads (la_tensor_get_*) wait for everything queued before.
  *
- * Threads: one backend serves one thread at a time; use one backend per
- * thread (they can share a device).
+ * Threads: a backend may be shared by several threads. Every op's
+ * dispatch and enqueue (its checks read only the tensors' fixed shapes),
+ * upload, download, buffer allocation and free, and synchronize hold the
+ * backend's lock, so the stream, the scratch and the library handles
+ * behind it see one caller at a time. Each thread's work keeps its own
+ * order (one in-order stream); different threads' work interleaves op by
+ * op. A download waits for everything queued, every thread's, with the
+ * lock held (the CUDA backend's uploads and frees wait so too): threads
+ * sharing one GPU backend serialise there. On the CPU backend an op runs
+ * inside its enqueue, so threads sharing it take turns op by op (each op
+ * still uses every core). One backend per thread, each
+ * with its own stream, over one copy of the weights would overlap them
+ * instead; la-backend.c lists what that needs. A thread may hold the lock
+ * itself (la_backend_lock (), recursive) around calls that must not
+ * interleave with other threads'.
  *
  * Lifetimes: free every tensor and buffer of a backend before the backend;
  * a view or a placed tensor before the tensor or buffer it points into.
@@ -111,6 +124,11 @@ LaBackendKind   la_backend_get_kind (LaBackend * backend);
 const gchar    *la_backend_get_name (LaBackend * backend);
 /* what the device says it is ("NVIDIA H100 80GB HBM3", "CPU (reference)") */
 const gchar    *la_backend_get_description (LaBackend * backend);
+
+/* The backend's lock (recursive), which every call above takes: hold it
+ * around several calls that must not interleave with other threads'. */
+void            la_backend_lock (LaBackend * backend);
+void            la_backend_unlock (LaBackend * backend);
 
 /* Wait for all queued work; reports any fault that happened meanwhile. */
 gboolean        la_backend_synchronize (LaBackend * backend, GError ** error);

@@ -208,17 +208,25 @@ check_grouped (LaOpDesc * d, const LaTensor * x, const LaTensor * p,
   return TRUE;
 }
 
+/* The checks before it read only the tensors' shapes, dtypes and
+ * owners, which never change; from here on the backend's stream, scratch
+ * and handles are used, by one thread at a time (la-backend.h, Threads). */
 static gboolean
 dispatch (LaBackend * backend, const LaOpDesc * d, LaDType dtype,
     GError ** error)
 {
+  gboolean ok;
+
   if (!backend->iface->supports_op (backend, d->op, dtype)) {
     g_set_error (error, LA_ERROR, LA_ERROR_NOT_SUPPORTED,
         "%s: %s not supported on %s", la_op_name (d->op),
         la_dtype_name (dtype), backend->device.name);
     return FALSE;
   }
-  return backend->iface->compute_op (backend, d, error);
+  la_backend_lock (backend);
+  ok = backend->iface->compute_op (backend, d, error);
+  la_backend_unlock (backend);
+  return ok;
 }
 
 /* ---- ops ---- */

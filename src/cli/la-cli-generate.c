@@ -68,6 +68,7 @@ typedef struct
   gchar *lora;
   gchar *backend;
   gchar *precision;
+  gchar *compute;
   gchar *features;
   gchar *context;
   gchar *noise;
@@ -96,6 +97,7 @@ options_clear (Options * o)
   g_free (o->lora);
   g_free (o->backend);
   g_free (o->precision);
+  g_free (o->compute);
   g_free (o->features);
   g_free (o->context);
   g_free (o->noise);
@@ -313,10 +315,30 @@ parse_precision (const gchar * text, LaPrecision * precision)
   return FALSE;
 }
 
+static gboolean
+parse_compute (const gchar * text, LaDitCompute * compute)
+{
+  static const LaDitCompute all[] = { LA_DIT_COMPUTE_AUTO,
+    LA_DIT_COMPUTE_F32, LA_DIT_COMPUTE_BF16
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (all); i++)
+    if (g_str_equal (text, la_dit_compute_name (all[i]))) {
+      *compute = all[i];
+      return TRUE;
+    }
+  if (g_str_equal (text, "fp32")) {
+    *compute = LA_DIT_COMPUTE_F32;
+    return TRUE;
+  }
+  return FALSE;
+}
+
 static gint
 check_options (Options * o, gint argc, gchar ** argv, LaCliVideoFormat * fmt,
     gint * area_w, gint * area_h, guint64 * seed, LaBackendKind * kind,
-    gint * device, LaPrecision * precision)
+    gint * device, LaPrecision * precision, LaDitCompute * compute)
 {
   if (argc > 1)
     return la_cli_usage_error (COMMAND, "unexpected argument '%s'", argv[1]);
@@ -359,6 +381,9 @@ check_options (Options * o, gint argc, gchar ** argv, LaCliVideoFormat * fmt,
   if (o->precision && !parse_precision (o->precision, precision))
     return la_cli_usage_error (COMMAND, "--precision: unknown '%s' (auto, "
         "fp32, bf16, fp8)", o->precision);
+  if (o->compute && !parse_compute (o->compute, compute))
+    return la_cli_usage_error (COMMAND, "--compute: unknown '%s' (auto, "
+        "f32, bf16)", o->compute);
   return LA_CLI_EXIT_OK;
 }
 
@@ -396,9 +421,14 @@ la_cli_generate (gint argc, gchar ** argv)
     {"backend", 0, 0, G_OPTION_ARG_STRING, &o.backend,
         "cpu (default), cuda[:N] or auto", "NAME"},
     {"precision", 0, 0, G_OPTION_ARG_STRING, &o.precision,
-        "DiT linear weights: fp32, bf16, fp8 (Live Avatar's --fp8) or auto "
-          "(default: fp32 on cpu, bf16 on cuda); the CPU computes in fp32 "
-          "whatever the storage", "NAME"},
+          "DiT linear weights: fp32, bf16, fp8 (Live Avatar's --fp8) or auto "
+          "(default: fp32 on cpu, bf16 on cuda, bf16 under --compute bf16)",
+        "NAME"},
+    {"compute", 0, 0, G_OPTION_ARG_STRING, &o.compute,
+        "DiT activations: f32 (the reference) or bf16 (Live Avatar's GPU "
+          "numerics, needs bf16 or fp8 weights), or auto (default: "
+          "LIVEAVATAR_COMPUTE, else bf16 on cuda and f32 on cpu; f32 under "
+          "--precision fp32)", "NAME"},
     {"audio-features", 0, 0, G_OPTION_ARG_FILENAME, &o.features,
         "Instead of --audio: \"" T_FEATURES "\" [frames, 25, audio_dim], "
           "wav2vec2 states at 25 fps", "FILE"},
@@ -426,6 +456,7 @@ la_cli_generate (gint argc, gchar ** argv)
   guint64 seed = DEFAULT_SEED;
   LaBackendKind kind = LA_BACKEND_CPU;
   LaPrecision precision = LA_PRECISION_AUTO;
+  LaDitCompute compute = LA_DIT_COMPUTE_AUTO;
   LaCliVideoFormat fmt;
   LaCliImage *image = NULL;
   gfloat *pcm = NULL, *features = NULL, *ctx = NULL, *ref = NULL;
@@ -461,7 +492,7 @@ la_cli_generate (gint argc, gchar ** argv)
     goto out;
   }
   status = check_options (&o, argc, argv, &fmt, &area_w, &area_h, &seed,
-      &kind, &device, &precision);
+      &kind, &device, &precision, &compute);
   if (status != LA_CLI_EXIT_OK)
     goto out;
   status = LA_CLI_EXIT_FAILURE;
@@ -537,7 +568,9 @@ la_cli_generate (gint argc, gchar ** argv)
   cfg.load_audio_encoder = o.features == NULL;
   if (!(be = la_backend_new (kind, device, &err)))
     goto failed;
-  cfg.precision = la_avatar_resolve_precision (precision,
+  cfg.precision = precision;
+  cfg.compute = compute;
+  la_avatar_resolve_compute (&cfg.precision, &cfg.compute,
       la_backend_get_kind (be));
   if (!(avatar = la_avatar_new (be, &cfg, &err)))
     goto failed;

@@ -59,11 +59,14 @@ la_memory_row_short_name (LaMemoryRow row)
  * la-dit.c's LaDitWeights: every nn.Linear weight fp32, bf16, or FP8
  * (e4m3 plus a [1] fp32 scale tensor, Live Avatar's exempt linears bf16);
  * biases, norms, modulation tables, convolutions and the audio fusion
- * weights fp32 always. */
+ * weights fp32 always. Under BF16 compute (la-dit.h LaDitCompute) a linear
+ * with a bf16 weight also keeps its bias in bf16 (for its bf16 outputs),
+ * and the q/k RMSNorm weights are bf16 instead of fp32. */
 
 typedef struct
 {
   LaPrecision precision;        /* resolved */
+  gboolean bf16_compute;
   guint64 params;
   guint64 bytes;
 } DitSum;
@@ -100,6 +103,9 @@ linear (DitSum * s, guint64 in, guint64 out, gboolean fp8_exempt)
       break;
   }
   s->bytes += out * 4;
+  if (s->bf16_compute && (s->precision == LA_PRECISION_BF16
+          || (s->precision == LA_PRECISION_FP8 && fp8_exempt)))
+    s->bytes += out * 2;
 }
 
 static void
@@ -109,13 +115,15 @@ attention (DitSum * s, guint64 dim)
 
   for (i = 0; i < 4; i++)
     linear (s, dim, dim, FALSE);
-  plain (s, 2 * dim);           /* norm_q, norm_k */
+  /* norm_q, norm_k, in the compute dtype */
+  s->params += 2 * dim;
+  s->bytes += 2 * dim * (s->bf16_compute ? 2 : 4);
 }
 
 static DitSum
-dit_sum (const LaDitConfig * c, LaPrecision precision)
+dit_sum (const LaDitConfig * c, LaPrecision precision, LaDitCompute compute)
 {
-  DitSum s = { precision, 0, 0 };
+  DitSum s = { precision, compute == LA_DIT_COMPUTE_BF16, 0, 0 };
   guint64 dim = c->dim, n_patch, audio_w;
   gint i;
 
@@ -169,7 +177,7 @@ guint64
 la_memory_dit_params (const LaDitConfig * cfg)
 {
   g_return_val_if_fail (cfg != NULL, 0);
-  return dit_sum (cfg, LA_PRECISION_FP32).params;
+  return dit_sum (cfg, LA_PRECISION_FP32, LA_DIT_COMPUTE_F32).params;
 }
 
 /* ---- the VAE: Wan2.1's architecture (wan/modules/vae2_1.py) ---- */
@@ -524,7 +532,7 @@ la_memory_plan_config_init (LaMemoryPlanConfig * cfg)
   cfg->width = 704;
   cfg->height = 384;
   cfg->sample_steps = LA_DEFAULT_SAMPLE_STEPS;
-  cfg->kv_dtype = LA_DTYPE_F32;
+  cfg->kv_dtype = LA_MEMORY_KV_DTYPE_AUTO;
 }
 
 /* The temporaries of one step, in floats, phase by phase (the I32
@@ -678,6 +686,7 @@ la_memory_plan_new (const LaMemoryModel * m, const LaMemoryPlanConfig * cfg,
   guint dit[LA_MAX_DEVICES], n_dit = 0, ulysses, k, j, S, vae;
   LaBackendKind kind;
   LaMemoryPlan *p;
+  LaDitCompute compute;
   DitSum ds;
   StepSizes z;
 
@@ -691,7 +700,8 @@ la_memory_plan_new (const LaMemoryModel * m, const LaMemoryPlanConfig * cfg,
     return NULL;
   }
   if (cfg->sample_steps < 1 || cfg->sample_steps > LA_MAX_SAMPLE_STEPS
-      || cfg->ulysses_size < 1 || cfg->kv_dtype >= LA_DTYPE_COUNT) {
+      || cfg->ulysses_size < 1 || (cfg->kv_dtype >= LA_DTYPE_COUNT
+          && cfg->kv_dtype != LA_MEMORY_KV_DTYPE_AUTO)) {
     g_set_error (error, LA_ERROR, LA_ERROR_INVALID_ARGUMENT,
         "memory plan: sample-steps %d (1 .. %d), ulysses-size %d (>= 1) or "
         "the cache dtype out of range", cfg->sample_steps,
@@ -723,14 +733,16 @@ la_memory_plan_new (const LaMemoryModel * m, const LaMemoryPlanConfig * cfg,
   p->config.backend = kind;
   p->config.vae_device = (gint) vae;
   p->source = g_strdup (m->source ? m->source : "(model)");
+  /* as the engine and la_avatar_new () resolve them */
   p->precision = cfg->precision;
-  if (p->precision == LA_PRECISION_AUTO)
-    p->precision = kind == LA_BACKEND_CPU ? LA_PRECISION_FP32 :
-        LA_PRECISION_BF16;
+  compute = LA_DIT_COMPUTE_AUTO;
+  la_avatar_resolve_compute (&p->precision, &compute, kind);
   p->config.precision = p->precision;
+  if (cfg->kv_dtype == LA_MEMORY_KV_DTYPE_AUTO)
+    p->config.kv_dtype = la_dit_compute_dtype (compute);
   p->n_stages = n_dit / ulysses;
 
-  ds = dit_sum (&m->dit, p->precision);
+  ds = dit_sum (&m->dit, p->precision, compute);
   p->dit_params = ds.params;
 
   if (kind == LA_BACKEND_CPU) {
@@ -738,7 +750,7 @@ la_memory_plan_new (const LaMemoryModel * m, const LaMemoryPlanConfig * cfg,
      * stage thread at a time */
     LaMemoryPlanDevice *d = device_for (p, kind, 0);
 
-    z = step_sizes (&m->dit, cfg, 1);
+    z = step_sizes (&m->dit, &p->config, 1);
     d->holds_dit = TRUE;
     d->first_step = 0;
     d->end_step = (gint) S;
@@ -751,7 +763,7 @@ la_memory_plan_new (const LaMemoryModel * m, const LaMemoryPlanConfig * cfg,
     return p;
   }
 
-  z = step_sizes (&m->dit, cfg, ulysses);
+  z = step_sizes (&m->dit, &p->config, ulysses);
   for (k = 0; k < p->n_stages; k++) {
     guint first = k * S / p->n_stages, end = (k + 1) * S / p->n_stages;
 

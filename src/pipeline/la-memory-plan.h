@@ -27,7 +27,8 @@
  * the DiT weights as la-dit.c stores them at the precision, each step's
  * self-attention cache (la_dit_cache_new: ring of 12 latent frames plus
  * the sink, K and V per layer, and the sink's raw keys), each step's
- * cross-attention K/V of the prompt (la_dit_cross_kv_new), each step's
+ * cross-attention K/V of the prompt (la_dit_cross_kv_new; both caches in
+ * the DiT's compute dtype, kv_dtype below), each step's
  * own buffers (la_avatar_step_new), the VAE and encoder weights, the
  * streaming decoder's cache. Two rows are estimates, not mirrors: the
  * activations of one DiT forward and of one VAE decode (the temporaries
@@ -122,10 +123,15 @@ typedef struct
   LaPrecision     precision;    /* AUTO: FP32 on the CPU, BF16 on CUDA */
   gint            width, height;
   gint            sample_steps;
-  /* the caches' storage: the code keeps them fp32 on every backend today
-   * (LA_DTYPE_F32, the default); design.md's table counts bf16 */
+  /* the caches' storage (self-attention and cross K/V):
+   * LA_MEMORY_KV_DTYPE_AUTO (the default) is the DiT's compute dtype as
+   * the engine resolves it (la_avatar_resolve_compute (): bf16 on CUDA
+   * unless precision=fp32, fp32 on the CPU unless LIVEAVATAR_COMPUTE=bf16);
+   * the plan's config holds the resolved dtype */
   LaDType         kv_dtype;
 } LaMemoryPlanConfig;
+
+#define LA_MEMORY_KV_DTYPE_AUTO ((LaDType) LA_DTYPE_COUNT)
 
 void            la_memory_plan_config_init (LaMemoryPlanConfig * cfg);
 

@@ -95,6 +95,7 @@ struct _LaStage
    * each with its own caches; the generated sink frame this stage took,
    * for block sink_block of epoch sink_epoch */
   LaAvatarStep *steps[LA_MAX_SAMPLE_STEPS];
+  LaAvatar *avatar;             /* its device's (the engine's stage_avatar) */
   gfloat *sink_latent;
   guint64 sink_block;
   guint sink_epoch;             /* 0: none */
@@ -150,7 +151,9 @@ struct _LaSession
   guint64 earliest_frame;
 
   /* model=liveavatar */
-  LaAvatar *avatar;             /* the engine's */
+  LaAvatar *avatar;             /* the engine's, of the vae-device: the
+                                 * audio, prompt, picture and VAE work;
+                                 * DiT stages use their own */
   LaAvatarPrompt *avatar_prompt;        /* encoded, in force for the next
                                          * block cut */
   GThread *prompt_thread;       /* encodes set_prompt's text */

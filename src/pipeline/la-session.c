@@ -360,6 +360,7 @@ la_session_init_stages (LaSession * s)
     st->kind = LA_STAGE_DIT;
     st->name = g_strdup_printf ("la-dit-%u", i);
     st->group = &e->stage_groups[i];
+    st->avatar = e->stage_avatar[i];
     st->first_step = i * n_steps / n_dit;
     st->end_step = (i + 1) * n_steps / n_dit;
   }

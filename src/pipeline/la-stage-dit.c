@@ -21,11 +21,12 @@
  * (block cond_block), every step's sink is cond_block's clean latent frame
  * 0, which only the stage running the LAST step sees; it publishes it
  * through the session and the other stages wait for it there (a wait that
- * a flush, an error or la_session_free ends). Ulysses groups: the CPU
- * backend is one backend, so the group's first device computes the whole
- * block and every device of the group is traced as taking part; splitting
- * the sequence over the group (all-to-all over heads) is for the CUDA
- * backend, later.
+ * a flush, an error or la_session_free ends). The steps live on the
+ * stage's avatar, its device's (la-engine-private.h); the block's latent
+ * and features stay host arrays between stages. Ulysses groups: the
+ * group's first device computes the whole block, on CUDA as on the CPU,
+ * and every device of the group is traced as taking part; splitting the
+ * sequence over the group (all-to-all over heads) comes later.
  */
 
 #ifdef HAVE_CONFIG_H
@@ -59,12 +60,12 @@ la_stage_dit_init (LaStage * stage, GError ** error)
 
   for (step = stage->first_step; step < stage->end_step; step++) {
     stage->steps[step - stage->first_step] =
-        la_avatar_step_new (s->avatar, (gint) step, s->seed, error);
+        la_avatar_step_new (stage->avatar, (gint) step, s->seed, error);
     if (stage->steps[step - stage->first_step] == NULL)
       return FALSE;
   }
   stage->sink_latent =
-      g_new (gfloat, la_avatar_block_latent_size (s->avatar) /
+      g_new (gfloat, la_avatar_block_latent_size (stage->avatar) /
       LA_LATENTS_PER_BLOCK);
   return TRUE;
 }
@@ -125,8 +126,8 @@ publish_sink (LaStage * stage, const LaBlock * block, const gfloat * latent)
 {
   LaSession *s = stage->session;
 
-  la_avatar_copy_latent_frames (s->avatar, stage->sink_latent, 1, 0, latent,
-      LA_LATENTS_PER_BLOCK, 0, 1);
+  la_avatar_copy_latent_frames (stage->avatar, stage->sink_latent, 1, 0,
+      latent, LA_LATENTS_PER_BLOCK, 0, 1);
   la_session_publish_sink (s, block->epoch, block->index, stage->sink_latent);
   /* the stage's own copy is that frame now */
   stage->sink_epoch = block->epoch;
@@ -173,8 +174,9 @@ process_avatar (LaStage * stage, LaBlock * block, GError ** error)
   if (stage->first_step == 0) {
     g_free (block->avatar_latent);
     block->avatar_latent =
-        g_new (gfloat, la_avatar_block_latent_size (s->avatar));
-    la_avatar_noise (s->avatar, s->seed, block->index, block->avatar_latent);
+        g_new (gfloat, la_avatar_block_latent_size (stage->avatar));
+    la_avatar_noise (stage->avatar, s->seed, block->index,
+        block->avatar_latent);
   }
 
   for (step = stage->first_step; step < stage->end_step; step++) {

@@ -1029,6 +1029,9 @@ main (int argc, char **argv)
   int ret;
 
   g_test_init (&argc, &argv, NULL);
+  /* AUTO here is the fp32 reference: not the GPU numerics the environment
+   * may ask for (test-avatar-compute.c covers those) */
+  g_unsetenv ("LIVEAVATAR_COMPUTE");
   setup ();
   g_test_add_func ("/avatar/load/errors", test_load_errors);
   g_test_add_func ("/avatar/load/lora-errors", test_lora_errors);

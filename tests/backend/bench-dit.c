@@ -8,7 +8,7 @@
  */
 
 /* liveavatar-bench-dit [--backend auto|cpu|cuda] [--precision fp32|bf16|fp8]
- *     [--layers N] [--size WxH] [--dim D] [--heads H] [--ffn F]
+ *     [--compute auto|f32|bf16] [--layers N] [--size WxH] [--dim D] [--heads H] [--ffn F]
  *     [--text-len T] [--text-dim T] [--audio-dim A] [--iters N]
  *
  * Builds the Wan2.2-S2V DiT (defaults: the 14B's dim 5120, 40 heads x 128,
@@ -23,8 +23,12 @@
  * one device reaches at 4 steps (4 forwards per 12 video frames), and a
  * RESULT line that tools/bench-dit.sh compares with bench_dit_torch.py.
  * --precision is how the DiT stores its linear weights (LaDitWeights:
- * fp32 by default, bf16, or Live Avatar's --fp8 with its bf16 layers);
- * activations stay fp32 in all three. */
+ * bf16 on CUDA and fp32 on the CPU by default, or Live Avatar's --fp8
+ * with its bf16 layers); --compute the dtype it computes in
+ * (LaDitCompute: auto, the default, is bf16 on CUDA as Live Avatar's
+ * autocast, fp32 on the CPU, or LIVEAVATAR_COMPUTE; f32 under fp32
+ * weights). Bf16 compute on CUDA is the number to hold against PyTorch
+ * bf16. */
 
 #include "config.h"
 
@@ -327,7 +331,7 @@ static gint
 usage (void)
 {
   fprintf (stderr, "usage: liveavatar-bench-dit [--backend auto|cpu|cuda] "
-      "[--precision fp32|bf16|fp8] [--layers N] [--size WxH (multiples of 16)] [--dim D] [--heads H] "
+      "[--precision fp32|bf16|fp8] [--compute auto|f32|bf16] [--layers N] [--size WxH (multiples of 16)] [--dim D] [--heads H] "
       "[--ffn F] [--text-len T] [--text-dim T] [--audio-dim A] "
       "[--iters N]\n");
   return 2;
@@ -339,6 +343,8 @@ main (int argc, char **argv)
   LaDitConfig c = { 0 };
   LaBackendKind kind = LA_BACKEND_AUTO;
   LaDitWeights weights = LA_DIT_WEIGHTS_F32;
+  gboolean weights_set = FALSE;
+  LaDitCompute compute = LA_DIT_COMPUTE_AUTO;
   gint width = 704, height = 384, iters = 5, i, injected = 0, rc = 1;
   gint full_injected = 0;
   GError *error = NULL;
@@ -396,6 +402,16 @@ main (int argc, char **argv)
         weights = LA_DIT_WEIGHTS_FP8;
       else
         return usage ();
+      weights_set = TRUE;
+    } else if (g_strcmp0 (a, "--compute") == 0) {
+      if (g_strcmp0 (v, "f32") == 0 || g_strcmp0 (v, "fp32") == 0)
+        compute = LA_DIT_COMPUTE_F32;
+      else if (g_strcmp0 (v, "bf16") == 0)
+        compute = LA_DIT_COMPUTE_BF16;
+      else if (g_strcmp0 (v, "auto") == 0)
+        compute = LA_DIT_COMPUTE_AUTO;
+      else
+        return usage ();
     } else if (g_strcmp0 (a, "--size") == 0) {
       if (!parse_size (v, &width, &height))
         return usage ();
@@ -442,17 +458,26 @@ main (int argc, char **argv)
   if (!(be = la_backend_new (kind, 0, &error)))
     goto out;
   device = device_name (be);
+  /* the engine's choice (la_avatar_resolve_compute ()): bf16 weights and
+   * compute on CUDA; fp32 weights keep fp32 compute */
+  if (compute == LA_DIT_COMPUTE_AUTO)
+    compute = weights_set && weights == LA_DIT_WEIGHTS_F32 ?
+        LA_DIT_COMPUTE_F32 : la_dit_compute_resolve (LA_DIT_COMPUTE_AUTO,
+        la_backend_get_kind (be));
+  if (!weights_set && compute == LA_DIT_COMPUTE_BF16)
+    weights = LA_DIT_WEIGHTS_BF16;
   printf ("device: %s\n", device);
   printf ("config: dim %d, %d heads x %d, ffn %d, text %d x %d, audio %d, "
-      "%d of %d layers (%d injected), %s linear weights\n", c.dim,
-      c.num_heads, c.dim / c.num_heads, c.ffn_dim, c.text_len, c.text_dim,
-      c.audio_dim, c.num_layers, FULL_LAYERS, injected,
-      la_dit_weights_name (weights));
+      "%d of %d layers (%d injected), %s linear weights, %s compute\n",
+      c.dim, c.num_heads, c.dim / c.num_heads, c.ffn_dim, c.text_len,
+      c.text_dim, c.audio_dim, c.num_layers, FULL_LAYERS, injected,
+      la_dit_weights_name (weights), la_dit_compute_name (compute));
   fflush (stdout);
 
   t0 = g_get_monotonic_time ();
   if (!(ck = random_checkpoint (&c, &error))
-      || !(dit = la_dit_new_with_weights (be, &c, ck, NULL, weights, &error)))
+      || !(dit = la_dit_new_with_compute (be, &c, ck, NULL, weights, compute,
+              &error)))
     goto out;
   la_checkpoint_free (ck);
   ck = NULL;
@@ -513,16 +538,17 @@ main (int argc, char **argv)
   ms40 = sec * 1e3 * full_flops / flops;
   /* a block's video frames per STEPS forwards */
   fps = (gdouble) VIDEO_PER_LATENT *BLOCK_FRAMES / (STEPS * ms40 / 1e3);
-  printf ("liveavatar %s %s weights: %.2f ms per forward of %d layers "
-      "(%d runs), %.2f ms per layer, %.2f TFLOP/s, 40 layers %.1f ms, "
+  printf ("liveavatar %s %s weights, %s compute: %.2f ms per forward of %d "
+      "layers (%d runs), %.2f ms per layer, %.2f TFLOP/s, 40 layers %.1f ms, "
       "%.2f fps at %d steps\n", la_backend_get_kind (be) == LA_BACKEND_CPU ?
-      "cpu" : "cuda", la_dit_weights_name (weights), sec * 1e3,
+      "cpu" : "cuda", la_dit_weights_name (weights),
+      la_dit_compute_name (compute), sec * 1e3,
       c.num_layers, iters,
       sec * 1e3 / c.num_layers, flops / sec / 1e12, ms40, fps, STEPS);
-  printf ("RESULT impl=liveavatar precision=%s ms_per_layer=%.4f "
+  printf ("RESULT impl=liveavatar precision=%s compute=%s ms_per_layer=%.4f "
       "tflops=%.4f ms_40_layers=%.3f fps=%.4f\n",
-      la_dit_weights_name (weights), sec * 1e3 / c.num_layers,
-      flops / sec / 1e12, ms40, fps);
+      la_dit_weights_name (weights), la_dit_compute_name (compute),
+      sec * 1e3 / c.num_layers, flops / sec / 1e12, ms40, fps);
   rc = 0;
 
 out:

@@ -10,7 +10,8 @@
 /* On the tiny model, each mirrored row of la_memory_plan_new () equals
  * the bytes the backend's counters see the code allocate (the DiT at
  * every precision, the VAE and the encoders, one step's caches and
- * buffers, the prompt's cross K/V, the decoder's cache), and the
+ * buffers, the prompt's cross K/V, the decoder's cache; again with the
+ * GPU's bf16 compute played by the CPU, LIVEAVATAR_COMPUTE=bf16), and the
  * estimated rows bound what one forward and one decode allocate on top.
  * The engine refuses, at load, a model that does not fit a CPU device
  * played with LIVEAVATAR_CPU_DEVICE_MEMORY, with the numbers, and
@@ -78,7 +79,8 @@ row (const LaMemoryPlan * p, LaMemoryRow r)
 /* ---- the DiT alone, at each precision ---- */
 
 static void
-check_dit (LaPrecision precision, LaDitWeights weights)
+check_dit_compute (LaPrecision precision, LaDitWeights weights,
+    LaDitCompute compute)
 {
   gchar *cfg_path = g_build_filename (tiny_dir, LA_AVATAR_CONFIG_FILE, NULL);
   gchar *index = g_build_filename (tiny_dir, LA_AVATAR_DIT_INDEX_FILE, NULL);
@@ -100,11 +102,12 @@ check_dit (LaPrecision precision, LaDitWeights weights)
   ck = la_checkpoint_open (g_file_test (index, G_FILE_TEST_EXISTS) ? index :
       single, &err);
   g_assert_no_error (err);
-  dit = la_dit_new_with_weights (be, &dc, ck, NULL, weights, &err);
+  dit = la_dit_new_with_compute (be, &dc, ck, NULL, weights, compute, &err);
   g_assert_no_error (err);
-  g_test_message ("DiT %s: %" G_GUINT64_FORMAT " bytes held, %"
+  g_test_message ("DiT %s, %s compute: %" G_GUINT64_FORMAT " bytes held, %"
       G_GUINT64_FORMAT " planned", la_dit_weights_name (weights),
-      la_backend_get_allocated_bytes (be), row (p, LA_MEMORY_DIT_WEIGHTS));
+      la_dit_compute_name (compute), la_backend_get_allocated_bytes (be),
+      row (p, LA_MEMORY_DIT_WEIGHTS));
   g_assert_cmpuint (la_backend_get_allocated_bytes (be), ==,
       row (p, LA_MEMORY_DIT_WEIGHTS));
   la_dit_free (dit);
@@ -116,6 +119,12 @@ out:
   g_free (cfg_path);
   g_free (index);
   g_free (single);
+}
+
+static void
+check_dit (LaPrecision precision, LaDitWeights weights)
+{
+  check_dit_compute (precision, weights, LA_DIT_COMPUTE_F32);
 }
 
 static void
@@ -197,7 +206,7 @@ test_weights (void)
 }
 
 static void
-test_step (void)
+check_step (void)
 {
   const gint steps = 2;
   LaMemoryPlan *p = plan_for (LA_PRECISION_AUTO, steps);
@@ -268,6 +277,64 @@ test_step (void)
   g_free (context);
   g_free (features);
   g_free (lat);
+}
+
+static void
+test_step (void)
+{
+  check_step ();
+}
+
+/* LIVEAVATAR_COMPUTE=bf16: the CPU plays the GPU's numerics, and the plan
+ * follows (bf16 weights, bf16 caches, the bf16 biases and norms the DiT
+ * keeps for its bf16 linears), row for row */
+#define COMPUTE_ENV "LIVEAVATAR_COMPUTE"
+
+static void
+test_bf16_compute (void)
+{
+  LaMemoryPlan *p, *f;
+  LaBackend *be = cpu ();
+  LaAvatar *a;
+
+  if (!la_backend_supports_op (be, LA_OP_ATTENTION, LA_DTYPE_BF16)) {
+    g_test_skip ("the CPU backend has no bf16 ops yet");
+    la_backend_free (be);
+    return;
+  }
+  g_setenv (COMPUTE_ENV, "bf16", TRUE);
+  p = plan_for (LA_PRECISION_AUTO, 2);
+  g_assert_cmpint (p->precision, ==, LA_PRECISION_BF16);
+  g_assert_cmpint (p->config.kv_dtype, ==, LA_DTYPE_BF16);
+
+  /* the same caches at fp32 (an explicit kv dtype) are twice as big */
+  g_unsetenv (COMPUTE_ENV);
+  f = plan_for (LA_PRECISION_AUTO, 2);
+  g_assert_cmpint (f->config.kv_dtype, ==, LA_DTYPE_F32);
+  g_assert_cmpuint (row (f, LA_MEMORY_KV_CACHE), ==,
+      2 * row (p, LA_MEMORY_KV_CACHE));
+  g_assert_cmpuint (row (f, LA_MEMORY_CROSS_KV), ==,
+      2 * row (p, LA_MEMORY_CROSS_KV));
+  la_memory_plan_free (f);
+  g_setenv (COMPUTE_ENV, "bf16", TRUE);
+
+  a = avatar_new (be, FALSE, FALSE, 2);
+  g_assert_cmpint (la_avatar_get_compute (a), ==, LA_DIT_COMPUTE_BF16);
+  g_assert_cmpint (la_avatar_get_precision (a), ==, LA_PRECISION_BF16);
+  g_assert_cmpuint (la_backend_get_allocated_bytes (be), ==,
+      row (p, LA_MEMORY_DIT_WEIGHTS) + row (p, LA_MEMORY_VAE_WEIGHTS));
+  la_avatar_free (a);
+  la_backend_free (be);
+  la_memory_plan_free (p);
+
+  check_dit_compute (LA_PRECISION_BF16, LA_DIT_WEIGHTS_BF16,
+      LA_DIT_COMPUTE_BF16);
+  if (la_backend_supports_op (be = cpu (), LA_OP_LINEAR_FP8, LA_DTYPE_BF16))
+    check_dit_compute (LA_PRECISION_FP8, LA_DIT_WEIGHTS_FP8,
+        LA_DIT_COMPUTE_BF16);
+  la_backend_free (be);
+  check_step ();
+  g_unsetenv (COMPUTE_ENV);
 }
 
 static void
@@ -531,12 +598,14 @@ main (int argc, char **argv)
 
   g_test_init (&argc, &argv, NULL);
   g_unsetenv (ENV);
+  g_unsetenv (COMPUTE_ENV);
   tiny_dir = la_test_tiny_model_new (SEED);
   g_test_add_func ("/plan/dit/fp32", test_dit_fp32);
   g_test_add_func ("/plan/dit/bf16", test_dit_bf16);
   g_test_add_func ("/plan/dit/fp8", test_dit_fp8);
   g_test_add_func ("/plan/model/weights", test_weights);
   g_test_add_func ("/plan/model/step", test_step);
+  g_test_add_func ("/plan/model/bf16-compute", test_bf16_compute);
   g_test_add_func ("/plan/model/decoder", test_decoder);
   g_test_add_func ("/plan/engine/refuse-accept", test_engine);
   g_test_add_func ("/plan/official", test_official);

@@ -71,6 +71,12 @@ la_avatar_cond_new (LaAvatar * avatar, const guint8 * rgb, gint stride,
   gint x, y, ch;
 
   g_return_val_if_fail (avatar != NULL, NULL);
+  if (!a->vae) {
+    g_set_error (error, LA_ERROR, LA_ERROR_INVALID_ARGUMENT,
+        "Live Avatar: encoding a picture needs the VAE, which this avatar "
+        "did not load (load_vae)");
+    return NULL;
+  }
   if (!rgb || stride < 3 * a->width) {
     g_set_error (error, LA_ERROR, LA_ERROR_INVALID_ARGUMENT,
         "Live Avatar: the reference picture must be %dx%d packed RGB "

@@ -29,6 +29,11 @@ la_avatar_decoder_new (LaAvatar * avatar, GError ** error)
   LaAvatarDecoder *dec;
 
   g_return_val_if_fail (avatar != NULL, NULL);
+  if (!avatar->vae) {
+    g_set_error (error, LA_ERROR, LA_ERROR_INVALID_ARGUMENT,
+        "Live Avatar decoder: this avatar did not load the VAE (load_vae)");
+    return NULL;
+  }
   dec = g_new0 (LaAvatarDecoder, 1);
   dec->avatar = avatar;
   dec->stream = la_vae_stream_new (avatar->vae);

@@ -27,8 +27,10 @@ struct _LaAvatar
   LaSamplerSchedule schedule;
   gint            audio_dim;
   gint            text_dim;
+  gint            text_len;     /* the DiT's, from config.json */
   gint            prompt_serial;        /* atomic: the last serial given */
   LaPrecision     precision;    /* resolved */
+  LaDitCompute    compute;      /* resolved */
 };
 
 /* a shape as an expression: SHAPE (z, 3, h, w) */

@@ -73,14 +73,14 @@ LaAvatarPrompt *
 la_avatar_prompt_new_from_context (LaAvatar * avatar, const gfloat * context,
     gint n_rows, GError ** error)
 {
-  const LaDitConfig *dc;
   LaAvatarPrompt *p;
 
   g_return_val_if_fail (avatar != NULL, NULL);
-  dc = la_dit_get_config (avatar->dit);
-  if (!context || n_rows < 1 || n_rows > dc->text_len) {
+  /* the text length comes from config.json, so an avatar loaded without
+   * its DiT (the VAE device's) can hold prompts for the DiT devices */
+  if (!context || n_rows < 1 || n_rows > avatar->text_len) {
     g_set_error (error, LA_ERROR, LA_ERROR_INVALID_ARGUMENT,
-        "Live Avatar: a context needs 1 to %d rows, not %d", dc->text_len,
+        "Live Avatar: a context needs 1 to %d rows, not %d", avatar->text_len,
         n_rows);
     return NULL;
   }

@@ -75,6 +75,12 @@ la_avatar_step_new (LaAvatar * avatar, gint step, guint64 seed, GError ** error)
         avatar->schedule.n_steps);
     return NULL;
   }
+  if (avatar->dit == NULL) {
+    g_set_error (error, LA_ERROR, LA_ERROR_INVALID_ARGUMENT,
+        "Live Avatar: a step needs the DiT, and this avatar was loaded "
+        "without it (load_dit FALSE)");
+    return NULL;
+  }
   dc = la_dit_get_config (avatar->dit);
   F = la_dit_audio_n_latent (LA_AVATAR_FRAMES_PER_BLOCK,
       LA_DIT_AUDIO_MOTION_FRAMES, LA_DIT_AUDIO_MOTION_LATENTS);
@@ -85,7 +91,9 @@ la_avatar_step_new (LaAvatar * avatar, gint step, guint64 seed, GError ** error)
   s->index = step;
   s->seed = seed;
   s->v_host = g_new (gfloat, la_avatar_block_latent_size (avatar));
-  /* the ring holds one clip, 12 latent frames (kv_cache_size) */
+  /* the ring holds one clip, 12 latent frames (kv_cache_size); ring,
+   * sink and raw sink keys in the DiT's compute dtype (bf16 on a GPU, as
+   * Live Avatar's param_dtype caches) */
   if (!(s->cache = la_dit_cache_new (avatar->dit,
               LA_AVATAR_LATENTS_PER_BLOCK * LA_AVATAR_BLOCKS_PER_CLIP * fsl,
               la_dit_sink_tokens (avatar->dit, avatar->h, avatar->w),

@@ -28,7 +28,22 @@ la_avatar_config_init (LaAvatarConfig * cfg)
   cfg->sample_steps = LA_SAMPLER_DEFAULT_STEPS;
   cfg->load_text_encoder = TRUE;
   cfg->load_audio_encoder = TRUE;
+  cfg->load_dit = TRUE;
+  cfg->load_vae = TRUE;
   cfg->precision = LA_PRECISION_AUTO;
+  cfg->compute = LA_DIT_COMPUTE_AUTO;
+}
+
+void
+la_avatar_resolve_compute (LaPrecision * precision, LaDitCompute * compute,
+    LaBackendKind kind)
+{
+  if (*compute == LA_DIT_COMPUTE_AUTO)
+    *compute = *precision == LA_PRECISION_FP32 ? LA_DIT_COMPUTE_F32 :
+        la_dit_compute_resolve (LA_DIT_COMPUTE_AUTO, kind);
+  if (*precision == LA_PRECISION_AUTO && *compute == LA_DIT_COMPUTE_BF16)
+    *precision = LA_PRECISION_BF16;
+  *precision = la_avatar_resolve_precision (*precision, kind);
 }
 
 LaPrecision
@@ -183,12 +198,14 @@ out:
   return vae;
 }
 
+/* config.json into @dc, always (the latent and encoder sizes come from
+ * it); the DiT's weights when cfg->load_dit */
 static gboolean
-load_dit (LaAvatar * a, const LaAvatarConfig * cfg, GError ** error)
+load_dit (LaAvatar * a, const LaAvatarConfig * cfg, LaDitConfig * dc,
+    GError ** error)
 {
   gchar *path = g_build_filename (cfg->model_dir, LA_AVATAR_CONFIG_FILE,
       NULL);
-  LaDitConfig dc;
   LaCheckpoint *ck = NULL, *lora = NULL;
   gboolean ok = FALSE;
 
@@ -196,17 +213,22 @@ load_dit (LaAvatar * a, const LaAvatarConfig * cfg, GError ** error)
     not_found (error, "config", path);
     goto out;
   }
-  if (!la_dit_config_load (&dc, path, error)
-      || !(ck = open_dit (cfg->model_dir, error))
-      || !open_lora (cfg, &lora, error))
+  if (!la_dit_config_load (dc, path, error))
     goto out;
-  if (!dc.enable_framepack) {
+  if (!dc->enable_framepack) {
     g_set_error (error, LA_ERROR, LA_ERROR_MODEL_INVALID,
         "%s: Live Avatar needs enable_framepack (its attention sink)", path);
     goto out;
   }
-  a->dit = la_dit_new_with_weights (a->backend, &dc, ck, lora,
-      dit_weights (a->precision), error);
+  if (!cfg->load_dit) {
+    ok = TRUE;
+    goto out;
+  }
+  if (!(ck = open_dit (cfg->model_dir, error))
+      || !open_lora (cfg, &lora, error))
+    goto out;
+  a->dit = la_dit_new_with_compute (a->backend, dc, ck, lora,
+      dit_weights (a->precision), a->compute, error);
   ok = a->dit != NULL;
 
 out:
@@ -217,9 +239,9 @@ out:
 }
 
 static gboolean
-load_encoders (LaAvatar * a, const LaAvatarConfig * cfg, GError ** error)
+load_encoders (LaAvatar * a, const LaAvatarConfig * cfg,
+    const LaDitConfig * dc, GError ** error)
 {
-  const LaDitConfig *dc = la_dit_get_config (a->dit);
   gchar *path = NULL;
   gboolean ok = FALSE;
 
@@ -264,7 +286,7 @@ LaAvatar *
 la_avatar_new (LaBackend * backend, const LaAvatarConfig * cfg, GError ** error)
 {
   LaAvatar *a;
-  const LaDitConfig *dc;
+  LaDitConfig dc;
 
   g_return_val_if_fail (backend != NULL && cfg != NULL, NULL);
 
@@ -290,7 +312,9 @@ la_avatar_new (LaBackend * backend, const LaAvatarConfig * cfg, GError ** error)
 
   a = g_new0 (LaAvatar, 1);
   a->backend = backend;
-  a->precision = la_avatar_resolve_precision (cfg->precision,
+  a->precision = cfg->precision;
+  a->compute = cfg->compute;
+  la_avatar_resolve_compute (&a->precision, &a->compute,
       la_backend_get_kind (backend));
   a->width = cfg->width;
   a->height = cfg->height;
@@ -299,23 +323,23 @@ la_avatar_new (LaBackend * backend, const LaAvatarConfig * cfg, GError ** error)
   if (!la_sampler_schedule_init (&a->schedule, cfg->sample_steps,
           LA_SAMPLER_DEFAULT_SHIFT, error))
     goto error;
-  if (!load_dit (a, cfg, error))
+  if (!load_dit (a, cfg, &dc, error))
     goto error;
-  dc = la_dit_get_config (a->dit);
-  a->z = dc->in_dim;
-  a->audio_dim = dc->audio_dim;
-  a->text_dim = dc->text_dim;
-  if (dc->in_dim != LA_VAE_Z_DIM || dc->out_dim != LA_VAE_Z_DIM
-      || dc->patch_size[0] != 1 || dc->patch_size[1] != 2
-      || dc->patch_size[2] != 2) {
+  a->z = dc.in_dim;
+  a->audio_dim = dc.audio_dim;
+  a->text_dim = dc.text_dim;
+  a->text_len = dc.text_len;
+  if (dc.in_dim != LA_VAE_Z_DIM || dc.out_dim != LA_VAE_Z_DIM
+      || dc.patch_size[0] != 1 || dc.patch_size[1] != 2
+      || dc.patch_size[2] != 2) {
     g_set_error (error, LA_ERROR, LA_ERROR_MODEL_INVALID,
         "%s: the DiT must take and give %d latent channels in 1x2x2 "
         "patches, as Wan2.2-S2V", cfg->model_dir, LA_VAE_Z_DIM);
     goto error;
   }
-  if (!(a->vae = load_vae (a, cfg->model_dir, error)))
+  if (cfg->load_vae && !(a->vae = load_vae (a, cfg->model_dir, error)))
     goto error;
-  if (!load_encoders (a, cfg, error))
+  if (!load_encoders (a, cfg, &dc, error))
     goto error;
   return a;
 
@@ -355,6 +379,12 @@ LaPrecision
 la_avatar_get_precision (LaAvatar * avatar)
 {
   return avatar->precision;
+}
+
+LaDitCompute
+la_avatar_get_compute (LaAvatar * avatar)
+{
+  return avatar->compute;
 }
 
 LaVae *

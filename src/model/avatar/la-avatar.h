@@ -76,13 +76,22 @@ typedef struct
   gint sample_steps;            /* 1 .. LA_SAMPLER_MAX_STEPS */
   gboolean load_text_encoder;   /* FALSE: prompts only as contexts */
   gboolean load_audio_encoder;  /* FALSE: audio only as features */
+  /* FALSE: only the part another device runs is loaded (the engine's
+   * per-device avatars): without the DiT (config.json is still read) no
+   * step, cross K/V or prompt from a context can be made; without the VAE
+   * no conditioning from a picture and no decoder (LA_ERROR_INVALID_ARGUMENT) */
+  gboolean load_dit;
+  gboolean load_vae;
   /* the DiT's linear weights (la-dit.h LaDitWeights); AUTO is
    * la_avatar_resolve_precision ()'s choice for the backend. The VAE and
    * the encoders stay fp32. */
   LaPrecision precision;
+  /* the DiT's compute dtype (la-dit.h LaDitCompute); AUTO is
+   * la_avatar_resolve_compute ()'s choice */
+  LaDitCompute compute;
 } LaAvatarConfig;
 
-/* 704x384, 4 steps, both encoders, LA_PRECISION_AUTO */
+/* 704x384, 4 steps, the DiT, the VAE, both encoders, LA_PRECISION_AUTO */
 void            la_avatar_config_init (LaAvatarConfig * cfg);
 
 /* @precision with AUTO made concrete for @kind: FP32 on the CPU backend
@@ -90,6 +99,13 @@ void            la_avatar_config_init (LaAvatarConfig * cfg);
  * returned as they are. */
 LaPrecision     la_avatar_resolve_precision (LaPrecision precision,
     LaBackendKind kind);
+/* @precision and @compute, either AUTO, made concrete together for
+ * @kind: compute AUTO is F32 under FP32 weights, else
+ * la_dit_compute_resolve () (LIVEAVATAR_COMPUTE, then BF16 on CUDA, F32
+ * on the CPU); precision AUTO is then BF16 under BF16 compute (the GPU's
+ * numerics, also on the CPU), else la_avatar_resolve_precision (). */
+void            la_avatar_resolve_compute (LaPrecision * precision,
+    LaDitCompute * compute, LaBackendKind kind);
 /* "auto", "fp32", "bf16", "fp8"; NULL for a value out of the enum */
 const gchar    *la_precision_name (LaPrecision precision);
 
@@ -108,9 +124,12 @@ LaAvatar       *la_avatar_new (LaBackend * backend, const LaAvatarConfig * cfg,
 void            la_avatar_free (LaAvatar * avatar);
 
 LaBackend      *la_avatar_get_backend (LaAvatar * avatar);
+/* la_avatar_get_dit () and la_avatar_get_vae (): NULL when not loaded */
 LaDit          *la_avatar_get_dit (LaAvatar * avatar);
 /* the resolved precision (never AUTO) */
 LaPrecision     la_avatar_get_precision (LaAvatar * avatar);
+/* the DiT's compute dtype, resolved (never AUTO) */
+LaDitCompute    la_avatar_get_compute (LaAvatar * avatar);
 LaVae          *la_avatar_get_vae (LaAvatar * avatar);
 /* NULL when not loaded */
 LaWav2Vec2     *la_avatar_get_wav2vec2 (LaAvatar * avatar);

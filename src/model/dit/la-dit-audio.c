@@ -240,7 +240,7 @@ la_dit_audio_inject (LaDit * dit, guint layer, LaTensor * x,
   gint k = injector_of (c, layer);
   const LaDitInjector *inj;
   LaDitScratch s;
-  LaTensor *xn, *g, *m, *mt, *shift, *scale, *h, *q, *ka, *va, *o, *r;
+  LaTensor *xn, *g, *m, *mt, *shift, *scale, *h, *hc, *lc, *q, *ka, *va, *o, *r;
   gboolean ok = FALSE;
 
   if (k < 0)
@@ -277,18 +277,34 @@ la_dit_audio_inject (LaDit * dit, guint layer, LaTensor * x,
       || !la_layer_norm_modulate (be, h, xn, scale, shift, ADAIN_EPS, error))
     goto out;
 
+  /* BF16 compute: the injector's linears and attention in bf16 on the
+   * AdaLN output and the audio tokens, both rounded (Live Avatar's
+   * injector runs under bf16 autocast on bf16 audio tokens) */
+  hc = h;
+  lc = la_dit_scratch_view (&s, local, 0, 2, SHAPE (F * Na, dim), error);
+  if (lc && dit->cdtype != LA_DTYPE_F32) {
+    if (!(hc = la_dit_scratch_new_c (&s, 2, SHAPE (N, dim), error))
+        || !la_convert (be, hc, h, error)) {
+      hc = NULL;
+    } else {
+      LaTensor *l2 = la_dit_scratch_new_c (&s, 2, SHAPE (F * Na, dim), error);
+
+      lc = l2 && la_convert (be, l2, lc, error) ? l2 : NULL;
+    }
+  }
+  if (!hc || !lc)
+    goto out;
+
   /* per frame: that frame's fs tokens attend to its Na audio tokens */
-  if (!(q = la_dit_scratch_new (&s, 2, SHAPE (N, dim), error))
-      || !la_dit_linear (dit, q, h, &inj->attn.q, error)
+  if (!(q = la_dit_scratch_new_c (&s, 2, SHAPE (N, dim), error))
+      || !la_dit_linear (dit, q, hc, &inj->attn.q, error)
       || !la_rms_norm (be, q, q, inj->attn.norm_q, c->eps, error)
-      || !(ka = la_dit_scratch_new (&s, 2, SHAPE (F * Na, dim), error))
-      || !la_dit_linear (dit, ka, la_dit_scratch_view (&s, local, 0, 2,
-              SHAPE (F * Na, dim), error), &inj->attn.k, error)
+      || !(ka = la_dit_scratch_new_c (&s, 2, SHAPE (F * Na, dim), error))
+      || !la_dit_linear (dit, ka, lc, &inj->attn.k, error)
       || !la_rms_norm (be, ka, ka, inj->attn.norm_k, c->eps, error)
-      || !(va = la_dit_scratch_new (&s, 2, SHAPE (F * Na, dim), error))
-      || !la_dit_linear (dit, va, la_dit_scratch_view (&s, local, 0, 2,
-              SHAPE (F * Na, dim), error), &inj->attn.v, error)
-      || !(o = la_dit_scratch_new (&s, 4, SHAPE (F, fs, H, D), error))
+      || !(va = la_dit_scratch_new_c (&s, 2, SHAPE (F * Na, dim), error))
+      || !la_dit_linear (dit, va, lc, &inj->attn.v, error)
+      || !(o = la_dit_scratch_new_c (&s, 4, SHAPE (F, fs, H, D), error))
       || !la_attention (be, o,
           la_dit_scratch_view (&s, q, 0, 4, SHAPE (F, fs, H, D), error),
           la_dit_scratch_view (&s, ka, 0, 4, SHAPE (F, Na, H, D), error),

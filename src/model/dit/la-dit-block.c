@@ -16,7 +16,12 @@
  *   x     += ffn (LN (x) * (1 + m4) + m3) * m5
  *
  * with self_attn's q, k RMS-normed over dim and rotated by 3-axis RoPE,
- * and its keys and values going through the caller's cache (la-dit.h). */
+ * and its keys and values going through the caller's cache (la-dit.h).
+ *
+ * BF16 compute (la-dit.h LaDitCompute): x enters rounded to bf16, the
+ * norms, modulation and residual stay fp32, each branch's input is
+ * converted to bf16 once (hc), and q/k/v, attention, the FFN hidden run
+ * in bf16; the linears back into the residual write fp32. */
 
 #include "config.h"
 
@@ -77,8 +82,16 @@ check_tokens (LaDit * dit, const LaTensor * x, const LaDitTokens * tok,
     what = "pos must be [L, 3] I32";
     goto bad;
   }
-  if (!cross || cross->n_layers != (guint) c->num_layers) {
-    what = "cross-attention K/V of another model";
+  if (!cross || cross->n_layers != (guint) c->num_layers
+      || cross->k[layer]->dtype != dit->cdtype
+      || cross->v[layer]->dtype != dit->cdtype) {
+    what = "cross-attention K/V of another model or compute dtype";
+    goto bad;
+  }
+  if (kv && ((kv->k && kv->k->dtype != dit->cdtype)
+          || (kv->v && kv->v->dtype != dit->cdtype)
+          || (kv->raw_k && kv->raw_k->dtype != dit->cdtype))) {
+    what = "KV cache in another dtype than the DiT computes in";
     goto bad;
   }
   if (kv && (!kv->k || !kv->v || kv->n_prefix < 0
@@ -178,6 +191,27 @@ modulate (LaDit * dit, Segments * seg, gint shift, gint scale, GError ** error)
   return TRUE;
 }
 
+/* hc = h in the compute dtype (hc is h under F32) */
+static gboolean
+narrow (LaDit * dit, LaTensor * hc, const LaTensor * h, GError ** error)
+{
+  return hc == h || la_convert (dit->backend, hc, h, error);
+}
+
+/* x = bf16 (x) under BF16 compute: Live Avatar's residual stream between
+ * blocks is bf16 */
+static gboolean
+round_x (LaDit * dit, LaDitScratch * s, LaTensor * x, GError ** error)
+{
+  LaTensor *xb;
+
+  if (dit->cdtype == LA_DTYPE_F32)
+    return TRUE;
+  return (xb = la_dit_scratch_new_c (s, x->n_dims, x->ne, error))
+      && la_convert (dit->backend, xb, x, error)
+      && la_convert (dit->backend, x, xb, error);
+}
+
 /* x += y * m[gate] */
 static gboolean
 gate (LaDit * dit, Segments * seg, gint g, GError ** error)
@@ -221,7 +255,7 @@ la_dit_block_forward (LaDit * dit, guint layer, LaTensor * x,
   LaBackend *be = dit->backend;
   LaDitScratch s;
   Segments seg = { {NULL} };
-  LaTensor *h, *y, *q, *q3, *k_store, *v_store, *k2, *k3, *v2, *k_all,
+  LaTensor *h, *hc, *y, *q, *q3, *k_store, *v_store, *k2, *k3, *v2, *k_all,
       *v_all, *o, *o2, *f;
   gboolean ok = FALSE;
 
@@ -232,7 +266,11 @@ la_dit_block_forward (LaDit * dit, guint layer, LaTensor * x,
   D = la_dit_config_head_dim (c);
   la_dit_scratch_init (&s, dit);
 
-  if (!(h = la_dit_scratch_new (&s, 2, SHAPE (L, dim), error))
+  hc = NULL;
+  if (!round_x (dit, &s, x, error)
+      || !(h = la_dit_scratch_new (&s, 2, SHAPE (L, dim), error))
+      || !(hc = dit->cdtype == LA_DTYPE_F32 ? h :
+          la_dit_scratch_new_c (&s, 2, SHAPE (L, dim), error))
       || !(y = la_dit_scratch_new (&s, 2, SHAPE (L, dim), error))
       || !split_rows (&s, x, tok->n_noisy, &seg.x_noisy, &seg.x_cond, error)
       || !split_rows (&s, h, tok->n_noisy, &seg.h_noisy, &seg.h_cond, error)
@@ -247,16 +285,17 @@ la_dit_block_forward (LaDit * dit, guint layer, LaTensor * x,
     n_prefix = kv->n_prefix;
     n_keys = kv->n_keys ? kv->n_keys : n_prefix + L;
   } else {
-    if (!(k_store = la_dit_scratch_new (&s, 3, SHAPE (L, H, D), error))
-        || !(v_store = la_dit_scratch_new (&s, 3, SHAPE (L, H, D), error)))
+    if (!(k_store = la_dit_scratch_new_c (&s, 3, SHAPE (L, H, D), error))
+        || !(v_store = la_dit_scratch_new_c (&s, 3, SHAPE (L, H, D), error)))
       goto out;
     n_prefix = 0;
     n_keys = L;
   }
 
   if (!modulate (dit, &seg, 0, 1, error)
-      || !(q = la_dit_scratch_new (&s, 2, SHAPE (L, dim), error))
-      || !la_dit_linear (dit, q, h, &b->self_attn.q, error)
+      || !narrow (dit, hc, h, error)
+      || !(q = la_dit_scratch_new_c (&s, 2, SHAPE (L, dim), error))
+      || !la_dit_linear (dit, q, hc, &b->self_attn.q, error)
       || !la_rms_norm (be, q, q, b->self_attn.norm_q, eps, error)
       || !(q3 = la_dit_scratch_view (&s, q, 0, 3, SHAPE (L, H, D), error))
       || !la_rope_3d (be, q3, q3, tok->pos, 10000.0f, error))
@@ -268,18 +307,18 @@ la_dit_block_forward (LaDit * dit, guint layer, LaTensor * x,
               SHAPE (L, H, D), error))
       || !(v2 = la_dit_scratch_view (&s, v_store, n_prefix * dim, 2,
               SHAPE (L, dim), error))
-      || !la_dit_linear (dit, k2, h, &b->self_attn.k, error)
+      || !la_dit_linear (dit, k2, hc, &b->self_attn.k, error)
       || !la_rms_norm (be, k2, k2, b->self_attn.norm_k, eps, error)
       || (kv && kv->raw_k && !la_convert (be, la_dit_scratch_view (&s,
                   kv->raw_k, 0, 3, SHAPE (L, H, D), error), k3, error))
       || !la_rope_3d (be, k3, k3, tok->pos, 10000.0f, error)
       || !zero_rope_rows (dit, &s, q3, k3, tok->n_rope_zero, error)
-      || !la_dit_linear (dit, v2, h, &b->self_attn.v, error)
+      || !la_dit_linear (dit, v2, hc, &b->self_attn.v, error)
       || !(k_all = la_dit_scratch_view (&s, k_store, 0, 3,
               SHAPE (n_keys, H, D), error))
       || !(v_all = la_dit_scratch_view (&s, v_store, 0, 3,
               SHAPE (n_keys, H, D), error))
-      || !(o = la_dit_scratch_new (&s, 3, SHAPE (L, H, D), error))
+      || !(o = la_dit_scratch_new_c (&s, 3, SHAPE (L, H, D), error))
       || !la_attention (be, o, q3, k_all, v_all, 0.0f, error)
       || !(o2 = la_dit_scratch_view (&s, o, 0, 2, SHAPE (L, dim), error))
       || !la_dit_linear (dit, y, o2, &b->self_attn.o, error)
@@ -290,7 +329,8 @@ la_dit_block_forward (LaDit * dit, guint layer, LaTensor * x,
   if (!la_layer_norm_modulate (be, h, x, NULL, NULL, eps, error)
       || !la_mul (be, h, h, b->norm3_weight, error)
       || !la_add (be, h, h, b->norm3_bias, error)
-      || !la_dit_linear (dit, q, h, &b->cross_attn.q, error)
+      || !narrow (dit, hc, h, error)
+      || !la_dit_linear (dit, q, hc, &b->cross_attn.q, error)
       || !la_rms_norm (be, q, q, b->cross_attn.norm_q, eps, error)
       || !la_attention (be, o, q3, cross->k[layer], cross->v[layer], 0.0f,
           error)
@@ -300,8 +340,9 @@ la_dit_block_forward (LaDit * dit, guint layer, LaTensor * x,
 
   /* ---- feed-forward ---- */
   if (!modulate (dit, &seg, 3, 4, error)
-      || !(f = la_dit_scratch_new (&s, 2, SHAPE (L, c->ffn_dim), error))
-      || !la_dit_linear (dit, f, h, &b->ffn0, error)
+      || !narrow (dit, hc, h, error)
+      || !(f = la_dit_scratch_new_c (&s, 2, SHAPE (L, c->ffn_dim), error))
+      || !la_dit_linear (dit, f, hc, &b->ffn0, error)
       || !la_gelu_tanh (be, f, f, error)
       || !la_dit_linear (dit, y, f, &b->ffn2, error)
       || !gate (dit, &seg, 5, error))

@@ -31,6 +31,7 @@ struct _LaDitCache
   LaDit *dit;
   gint64 ring;
   gint64 n_sink;
+  /* in the compute dtype */
   LaTensor **k;                 /* per layer [n_sink + ring, heads, hd] */
   LaTensor **v;
   LaTensor **raw_k;             /* per layer [n_sink, heads, hd] */
@@ -98,11 +99,11 @@ la_dit_cache_new (LaDit * dit, gint64 ring_tokens, gint64 sink_tokens,
   cache->raw_k = g_new0 (LaTensor *, c->num_layers);
   cache->sink_pos = g_new0 (gint32, sink_tokens * 3);
   for (i = 0; i < c->num_layers; i++) {
-    if (!(cache->k[i] = la_dit_tensor (dit, 3, SHAPE (sink_tokens +
+    if (!(cache->k[i] = la_dit_tensor_c (dit, 3, SHAPE (sink_tokens +
                     ring_tokens, H, D), error))
-        || !(cache->v[i] = la_dit_tensor (dit, 3, SHAPE (sink_tokens +
+        || !(cache->v[i] = la_dit_tensor_c (dit, 3, SHAPE (sink_tokens +
                     ring_tokens, H, D), error))
-        || !(cache->raw_k[i] = la_dit_tensor (dit, 3, SHAPE (sink_tokens, H,
+        || !(cache->raw_k[i] = la_dit_tensor_c (dit, 3, SHAPE (sink_tokens, H,
                     D), error)))
       goto error;
   }

@@ -218,6 +218,8 @@ la_dit_cross_kv_new (LaDit * dit, const LaTensor * context, GError ** error)
   gint64 n, hd = la_dit_config_head_dim (c);
   LaDitCrossKv *kv;
   LaDitScratch s;
+  const LaTensor *ctx;
+  LaTensor *ctx_c;
   guint i;
 
   if (!context || context->n_dims != 2 || context->ne[1] != c->dim) {
@@ -230,21 +232,31 @@ la_dit_cross_kv_new (LaDit * dit, const LaTensor * context, GError ** error)
   kv->k = g_new0 (LaTensor *, c->num_layers);
   kv->v = g_new0 (LaTensor *, c->num_layers);
   la_dit_scratch_init (&s, dit);
+  /* Live Avatar's text embedding is bf16 under autocast: the K/V
+   * linears read it rounded */
+  ctx = context;
+  if (dit->cdtype != context->dtype) {
+    if (!(ctx_c = la_dit_scratch_new_c (&s, 2, SHAPE (n, c->dim), error))
+        || !la_convert (dit->backend, ctx_c, context, error))
+      goto error;
+    ctx = ctx_c;
+  }
 
   for (i = 0; i < kv->n_layers; i++) {
     const LaDitAttention *a = &dit->blocks[i].cross_attn;
     LaTensor *k2, *v2;
 
-    if (!(kv->k[i] = la_dit_tensor (dit, 3, SHAPE (n, c->num_heads, hd), error))
-        || !(kv->v[i] = la_dit_tensor (dit, 3, SHAPE (n, c->num_heads, hd),
+    if (!(kv->k[i] = la_dit_tensor_c (dit, 3, SHAPE (n, c->num_heads, hd),
+                error))
+        || !(kv->v[i] = la_dit_tensor_c (dit, 3, SHAPE (n, c->num_heads, hd),
                 error))
         || !(k2 = la_dit_scratch_view (&s, kv->k[i], 0, 2, SHAPE (n, c->dim),
                 error))
         || !(v2 = la_dit_scratch_view (&s, kv->v[i], 0, 2, SHAPE (n, c->dim),
                 error))
-        || !la_dit_linear (dit, k2, context, &a->k, error)
+        || !la_dit_linear (dit, k2, ctx, &a->k, error)
         || !la_rms_norm (dit->backend, k2, k2, a->norm_k, c->eps, error)
-        || !la_dit_linear (dit, v2, context, &a->v, error))
+        || !la_dit_linear (dit, v2, ctx, &a->v, error))
       goto error;
   }
   la_dit_scratch_clear (&s);
@@ -306,6 +318,7 @@ la_dit_head (LaDit * dit, LaTensor * y, const LaTensor * x,
       || !la_add (dit->backend, shift, e, m0, error)
       || !la_add (dit->backend, scale, e, m1, error)
       || !(xn = la_dit_scratch_view (&s, x, 0, 2, SHAPE (n, dim), error))
+      || !(xn = la_dit_scratch_round (&s, xn, error))
       || !(h = la_dit_scratch_new (&s, 2, SHAPE (n, dim), error))
       || !la_layer_norm_modulate (dit->backend, h, xn, scale, shift, c->eps,
           error)

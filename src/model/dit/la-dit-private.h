@@ -7,8 +7,11 @@
  * version 2.1 of the License, or (at your option) any later version.
  *
  * Members are named after the checkpoint's modules; all fp32 on the
- * backend but the linear weights, stored as LaDitWeights says. Weightless layers (norm1, norm2, head.norm, the SiLU and GELU
- * between linears) are noted where they sit.
+ * backend but the linear weights, stored as LaDitWeights says, and what
+ * the compute dtype needs in it (noted). With BF16 compute every fp32
+ * parameter holds bf16 values (Live Avatar's model.to (bf16)).
+ * Weightless layers (norm1, norm2, head.norm, the SiLU and GELU between
+ * linears) are noted where they sit.
  */
 
 #ifndef __LA_DIT_PRIVATE_H__
@@ -22,6 +25,8 @@ typedef struct
 {
   LaTensor       *weight;       /* [out, in]: F32, BF16 or FP8_E4M3 */
   LaTensor       *bias;         /* [out], F32 */
+  LaTensor       *bias_c;       /* BF16 compute, bf16 weight: [out] BF16,
+                                 * for bf16 outputs; else NULL */
   LaTensor       *scale;        /* FP8 weight only: [1] F32, its
                                  * dequantisation scale; else NULL */
 } LaDitLinear;
@@ -29,7 +34,9 @@ typedef struct
 typedef struct
 {
   LaDitLinear     q, k, v, o;
-  LaTensor       *norm_q;       /* WanRMSNorm over dim: [dim] */
+  /* WanRMSNorm over dim: [dim], in the compute dtype (they norm bf16 q
+   * and k under BF16) */
+  LaTensor       *norm_q;
   LaTensor       *norm_k;
 } LaDitAttention;
 
@@ -97,13 +104,20 @@ struct _LaDit
   LaCheckpoint   *lora_ck;
   guint           n_lora_merged;
   LaDitWeights    weights;
+  LaDitCompute    compute;
+  LaDType         cdtype;       /* the compute dtype's LaDType */
 };
 
 /* a new fp32 tensor on the DiT's backend, freed by the caller */
 LaTensor       *la_dit_tensor (LaDit * dit, gint n_dims, const gint64 * ne,
     GError ** error);
 
-/* y = linear (x): x and y F32 whatever the weight's storage */
+/* a new compute-dtype tensor on the DiT's backend, freed by the caller */
+LaTensor       *la_dit_tensor_c (LaDit * dit, gint n_dims, const gint64 * ne,
+    GError ** error);
+
+/* y = linear (x): x and y F32 whatever the weight's storage; with BF16
+ * compute also x BF16 (bf16 or FP8 weight) with y BF16 or F32 */
 gboolean        la_dit_linear (LaDit * dit, LaTensor * y, const LaTensor * x,
     const LaDitLinear * l, GError ** error);
 

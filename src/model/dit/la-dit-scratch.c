@@ -57,3 +57,30 @@ la_dit_scratch_view (LaDitScratch * s, const LaTensor * src,
     g_ptr_array_add (s->tensors, t);
   return t;
 }
+
+LaTensor *
+la_dit_scratch_new_c (LaDitScratch * s, gint n_dims, const gint64 * ne,
+    GError ** error)
+{
+  LaTensor *t;
+
+  t = la_dit_tensor_c (s->dit, n_dims, ne, error);
+  if (t)
+    g_ptr_array_add (s->tensors, t);
+  return t;
+}
+
+LaTensor *
+la_dit_scratch_round (LaDitScratch * s, const LaTensor * x, GError ** error)
+{
+  LaTensor *c, *r;
+
+  if (s->dit->cdtype == LA_DTYPE_F32)
+    return (LaTensor *) x;
+  if (!(c = la_dit_scratch_new_c (s, x->n_dims, x->ne, error))
+      || !la_convert (s->dit->backend, c, x, error)
+      || !(r = la_dit_scratch_new (s, x->n_dims, x->ne, error))
+      || !la_convert (s->dit->backend, r, c, error))
+    return NULL;
+  return r;
+}

@@ -30,6 +30,14 @@ void            la_dit_scratch_clear (LaDitScratch * s);
 /* a new fp32 tensor, owned by @s */
 LaTensor       *la_dit_scratch_new (LaDitScratch * s, gint n_dims,
     const gint64 * ne, GError ** error);
+/* a new tensor in the DiT's compute dtype, owned by @s */
+LaTensor       *la_dit_scratch_new_c (LaDitScratch * s, gint n_dims,
+    const gint64 * ne, GError ** error);
+/* @x (F32) as the compute dtype rounds it: @x itself under F32 compute,
+ * else a new F32 tensor (owned by @s) holding bf16 values; @x is left
+ * alone */
+LaTensor       *la_dit_scratch_round (LaDitScratch * s, const LaTensor * x,
+    GError ** error);
 /* a view of @src @elem_offset elements in, owned by @s */
 LaTensor       *la_dit_scratch_view (LaDitScratch * s, const LaTensor * src,
     gint64 elem_offset, gint n_dims, const gint64 * ne, GError ** error);

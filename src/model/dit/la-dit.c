@@ -26,6 +26,12 @@ la_dit_tensor (LaDit * dit, gint n_dims, const gint64 * ne, GError ** error)
   return la_tensor_new (dit->backend, LA_DTYPE_F32, n_dims, ne, error);
 }
 
+LaTensor *
+la_dit_tensor_c (LaDit * dit, gint n_dims, const gint64 * ne, GError ** error)
+{
+  return la_tensor_new (dit->backend, dit->cdtype, n_dims, ne, error);
+}
+
 gboolean
 la_dit_linear (LaDit * dit, LaTensor * y, const LaTensor * x,
     const LaDitLinear * l, GError ** error)
@@ -33,8 +39,23 @@ la_dit_linear (LaDit * dit, LaTensor * y, const LaTensor * x,
   if (l->scale)
     return la_linear_fp8 (dit->backend, y, x, l->weight, l->scale, l->bias,
         error);
-  /* a bf16 weight under fp32 activations is la_linear's mixed case */
-  return la_linear (dit->backend, y, x, l->weight, l->bias, error);
+  /* a bf16 weight under fp32 activations is la_linear's mixed case; bf16
+   * x with a bf16 output takes the bias in bf16 */
+  return la_linear (dit->backend, y, x, l->weight,
+      y->dtype == LA_DTYPE_BF16 && l->bias_c ? l->bias_c : l->bias, error);
+}
+
+/* Live Avatar converts its whole model to bf16: under BF16 compute the
+ * parameters kept fp32 here hold bf16 values */
+static void
+round_params (LaDit * dit, gfloat * data, gsize n)
+{
+  gsize i;
+
+  if (dit->compute != LA_DIT_COMPUTE_BF16)
+    return;
+  for (i = 0; i < n; i++)
+    data[i] = la_bf16_to_f32 (la_f32_to_bf16 (data[i]));
 }
 
 /* Live Avatar's --fp8 (minimal_inference/s2v_streaming_interact.py):
@@ -86,6 +107,42 @@ merge_lora (LaDit * dit, LaCheckpoint * ck, const gchar * name, gfloat * data,
   g_hash_table_remove (dit->lora, name);
   dit->n_lora_merged++;
   return TRUE;
+}
+
+static gint64
+la_shape_nelements (gint ndim, const gint64 * shape)
+{
+  gint64 n = 1;
+  gint i;
+
+  for (i = 0; i < ndim; i++)
+    n *= shape[i];
+  return n;
+}
+
+/* a copy of the fp32 parameter @t in the compute dtype, kept by @dit (@t
+ * itself when that is fp32); unless @keep, @t is freed */
+static LaTensor *
+to_compute (LaDit * dit, LaTensor * t, gboolean keep, GError ** error)
+{
+  LaTensor *c;
+
+  if (!t || dit->cdtype == LA_DTYPE_F32)
+    return t;
+  c = la_tensor_new (dit->backend, dit->cdtype, t->n_dims, t->ne, error);
+  if (!c)
+    return NULL;
+  g_ptr_array_add (dit->tensors, c);
+  if (!la_convert (dit->backend, c, t, error))
+    return NULL;
+  if (keep)
+    return c;
+  /* the convert is queued: wait for it before freeing its source */
+  if (!la_backend_synchronize (dit->backend, error))
+    return NULL;
+  g_ptr_array_remove (dit->tensors, t);
+  la_tensor_free (t);
+  return c;
 }
 
 /* *INDENT-OFF* */
@@ -141,8 +198,10 @@ load (LaDit * dit, LaCheckpoint * ck, gint ndim, const gint64 * shape,
   va_end (args);
 
   data = read_merged (dit, ck, name, ndim, shape, error);
-  if (data)
+  if (data) {
+    round_params (dit, data, (gsize) la_shape_nelements (ndim, shape));
     t = upload (dit, LA_DTYPE_F32, t_ndim, t_shape, data, error);
+  }
   g_free (data);
   g_free (name);
   return t;
@@ -200,7 +259,14 @@ load_linear (LaDit * dit, LaCheckpoint * ck, LaDitLinear * l, gint64 in,
   if (!ok)
     return FALSE;
   l->bias = load (dit, ck, 1, &out, 1, &out, error, "%s.bias", prefix);
-  return l->bias != NULL;
+  if (!l->bias)
+    return FALSE;
+  /* bf16 x with a bf16 weight may write bf16: it takes a bf16 bias */
+  if (dit->cdtype == LA_DTYPE_BF16 && l->weight->dtype == LA_DTYPE_BF16) {
+    l->bias_c = to_compute (dit, l->bias, TRUE, error);
+    return l->bias_c != NULL;
+  }
+  return TRUE;
 }
 
 static gboolean
@@ -227,12 +293,12 @@ load_attention (LaDit * dit, LaCheckpoint * ck, LaDitAttention * a,
   p = g_strdup_printf ("%s.o", prefix);
   if (!load_linear (dit, ck, &a->o, dim, dim, p, error))
     goto out;
-  a->norm_q = load (dit, ck, 1, &dim, 1, &dim, error, "%s.norm_q.weight",
-      prefix);
+  a->norm_q = to_compute (dit, load (dit, ck, 1, &dim, 1, &dim, error,
+          "%s.norm_q.weight", prefix), FALSE, error);
   if (!a->norm_q)
     goto out;
-  a->norm_k = load (dit, ck, 1, &dim, 1, &dim, error, "%s.norm_k.weight",
-      prefix);
+  a->norm_k = to_compute (dit, load (dit, ck, 1, &dim, 1, &dim, error,
+          "%s.norm_k.weight", prefix), FALSE, error);
   ok = a->norm_k != NULL;
 
 out:
@@ -362,6 +428,7 @@ load_fusion (LaDit * dit, LaCheckpoint * ck, GError ** error)
       error);
   if (!w)
     return FALSE;
+  round_params (dit, w, LA_DIT_AUDIO_STATES);
   for (i = 0; i < LA_DIT_AUDIO_STATES; i++) {
     w[i] = w[i] / (1.0f + expf (-w[i]));
     sum += w[i];
@@ -592,10 +659,104 @@ check_weights (LaBackend * backend, LaDitWeights weights, GError ** error)
   return TRUE;
 }
 
+const gchar *
+la_dit_compute_name (LaDitCompute compute)
+{
+  switch (compute) {
+    case LA_DIT_COMPUTE_F32:
+      return "f32";
+    case LA_DIT_COMPUTE_BF16:
+      return "bf16";
+    case LA_DIT_COMPUTE_AUTO:
+      return "auto";
+  }
+  return "unknown";
+}
+
+LaDType
+la_dit_compute_dtype (LaDitCompute compute)
+{
+  return compute == LA_DIT_COMPUTE_BF16 ? LA_DTYPE_BF16 : LA_DTYPE_F32;
+}
+
+LaDitCompute
+la_dit_compute_resolve (LaDitCompute compute, LaBackendKind kind)
+{
+  const gchar *env;
+
+  if (compute == LA_DIT_COMPUTE_F32 || compute == LA_DIT_COMPUTE_BF16)
+    return compute;
+  /* LIVEAVATAR_COMPUTE=bf16 lets the CPU reference run the GPU's numerics
+   * (tests, and comparing a GPU run with the host) */
+  env = g_getenv ("LIVEAVATAR_COMPUTE");
+  if (env && g_ascii_strcasecmp (env, "bf16") == 0)
+    return LA_DIT_COMPUTE_BF16;
+  if (env && (g_ascii_strcasecmp (env, "f32") == 0
+          || g_ascii_strcasecmp (env, "fp32") == 0))
+    return LA_DIT_COMPUTE_F32;
+  if (env && *env)
+    g_warning ("LIVEAVATAR_COMPUTE=%s is not f32 or bf16: ignored", env);
+  return kind == LA_BACKEND_CUDA ? LA_DIT_COMPUTE_BF16 : LA_DIT_COMPUTE_F32;
+}
+
+/* every op a BF16 block runs on bf16 data */
+static const LaOp bf16_ops[] = {
+  LA_OP_LINEAR, LA_OP_RMS_NORM, LA_OP_ROPE_3D, LA_OP_ATTENTION,
+  LA_OP_GELU_TANH, LA_OP_CONVERT, LA_OP_CLAMP,
+};
+
+static gboolean
+check_compute (LaBackend * backend, LaDitWeights weights,
+    LaDitCompute compute, GError ** error)
+{
+  guint i;
+
+  if (compute == LA_DIT_COMPUTE_F32)
+    return TRUE;
+  if (compute != LA_DIT_COMPUTE_BF16) {
+    g_set_error (error, LA_ERROR, LA_ERROR_INVALID_ARGUMENT,
+        "DiT: compute dtype %d is not f32 or bf16", (gint) compute);
+    return FALSE;
+  }
+  if (weights == LA_DIT_WEIGHTS_F32) {
+    /* la_linear has no bf16 x over fp32 weights, and Live Avatar's bf16
+     * run holds bf16 weights */
+    g_set_error (error, LA_ERROR, LA_ERROR_INVALID_ARGUMENT,
+        "DiT: bf16 compute needs bf16 or fp8 weights, not fp32");
+    return FALSE;
+  }
+  if (weights == LA_DIT_WEIGHTS_FP8
+      && !la_backend_supports_op (backend, LA_OP_LINEAR_FP8, LA_DTYPE_BF16)) {
+    g_set_error (error, LA_ERROR, LA_ERROR_NOT_SUPPORTED,
+        "DiT: bf16 compute with fp8 weights needs the linear_fp8 op on bf16, "
+        "which %s (%s) does not have", la_backend_get_name (backend),
+        la_backend_get_description (backend));
+    return FALSE;
+  }
+  for (i = 0; i < G_N_ELEMENTS (bf16_ops); i++)
+    if (!la_backend_supports_op (backend, bf16_ops[i], LA_DTYPE_BF16)) {
+      g_set_error (error, LA_ERROR, LA_ERROR_NOT_SUPPORTED,
+          "DiT: bf16 compute needs the %s op on bf16, which %s (%s) does "
+          "not have", la_op_name (bf16_ops[i]), la_backend_get_name (backend),
+          la_backend_get_description (backend));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 LaDit *
 la_dit_new_with_weights (LaBackend * backend, const LaDitConfig * cfg,
     LaCheckpoint * ck, LaCheckpoint * lora, LaDitWeights weights,
     GError ** error)
+{
+  return la_dit_new_with_compute (backend, cfg, ck, lora, weights,
+      LA_DIT_COMPUTE_F32, error);
+}
+
+LaDit *
+la_dit_new_with_compute (LaBackend * backend, const LaDitConfig * cfg,
+    LaCheckpoint * ck, LaCheckpoint * lora, LaDitWeights weights,
+    LaDitCompute compute, GError ** error)
 {
   LaDit *dit;
   GPtrArray *pairs = NULL;
@@ -603,12 +764,15 @@ la_dit_new_with_weights (LaBackend * backend, const LaDitConfig * cfg,
 
   g_return_val_if_fail (backend != NULL && cfg != NULL && ck != NULL, NULL);
 
-  if (!check_weights (backend, weights, error))
+  if (!check_weights (backend, weights, error)
+      || !check_compute (backend, weights, compute, error))
     return NULL;
   dit = g_new0 (LaDit, 1);
   dit->backend = backend;
   dit->cfg = *cfg;
   dit->weights = weights;
+  dit->compute = compute;
+  dit->cdtype = la_dit_compute_dtype (compute);
   dit->tensors = g_ptr_array_new ();
   dit->blocks = g_new0 (LaDitBlock, cfg->num_layers);
   if (lora && !index_lora (dit, lora, &pairs, error))
@@ -651,6 +815,12 @@ LaDitWeights
 la_dit_get_weights (LaDit * dit)
 {
   return dit->weights;
+}
+
+LaDitCompute
+la_dit_get_compute (LaDit * dit)
+{
+  return dit->compute;
 }
 
 void

@@ -73,8 +73,9 @@ LaDit          *la_dit_new_full (LaBackend * backend, const LaDitConfig * cfg,
 /* How the DiT stores the weights of its linear layers (every nn.Linear of
  * WanModel_S2V, all but a fraction of a percent of its parameters;
  * convolutions, norms, modulation tables, the audio fusion weights and
- * every bias stay fp32: they are small). Activations stay fp32 in all
- * three; only the weights change:
+ * every bias stay fp32: they are small). Activations are the compute
+ * dtype's (LaDitCompute, below; fp32 by default); here only the weights
+ * change:
  *   F32   the reference.
  *   BF16  the fp32 weight (LoRA merged in fp32) rounded to bf16 (nearest
  *         even), run by la_linear ()'s mixed case (LA_OP_LINEAR_MIXED):
@@ -108,6 +109,86 @@ const gchar    *la_dit_weights_name (LaDitWeights weights);
 LaDit          *la_dit_new_with_weights (LaBackend * backend,
     const LaDitConfig * cfg, LaCheckpoint * ck, LaCheckpoint * lora,
     LaDitWeights weights, GError ** error);
+
+/* The dtype the DiT computes in, chosen at load (la_dit_new_with_compute):
+ *   F32   every activation fp32 on every backend: the reference.
+ *   BF16  Live Avatar's numerics on a GPU (its pipeline runs the DiT under
+ *         torch.amp.autocast (bfloat16) with the model converted to bf16,
+ *         causal_s2v_pipeline_tpp.py:933, and model.to (param_dtype) under
+ *         convert_model_dtype, causal_s2v_pipeline_tpp.py:321 and
+ *         configs/s2v_causal_sft.yaml:69), as read in its source:
+ *     bf16: every linear of a block, the cross-attention and the audio
+ *         injection takes bf16 x (autocast's bf16 nn.Linear); q, k, v after
+ *         their RMSNorm (WanRMSNorm computes in float, then .type_as (x) *
+ *         weight: Wan2.2 wan/modules/model.py:82), after RoPE (.type_as (v),
+ *         causal_model_s2v.py:285-287), the attention (flash attention on
+ *         bf16 q/k/v), the FFN hidden (gelu on the bf16 ffn.0 output), the
+ *         KV caches (ring "k"/"v" and sink "cond_k"/"cond_v" made with
+ *         dtype=param_dtype, causal_s2v_pipeline_tpp.py:605-616, 963-976)
+ *         and the cross-attention K/V (crossattn cache, param_dtype,
+ *         641-654); the residual stream between blocks (a block ends with
+ *         .type_as (bf16), causal_model_s2v.py:379,434, and its input is
+ *         the bf16 patch embedding); the audio tokens
+ *         (causal_model_s2v.py:1098, .to (self.dtype)); every stored
+ *         parameter (the model.to (param_dtype) above): biases, norm and
+ *         modulation tables are rounded to bf16 values at load.
+ *     fp32: the time embedding and time projection (autocast (float32),
+ *         causal_model_s2v.py:950-955, e and e0 asserted float32), the
+ *         modulation sums (causal_model_s2v.py:387-389), the norms'
+ *         statistics and the modulated input (self.norm1 (x).float () *
+ *         (1 + e[1]) + e[0], causal_model_s2v.py:412-413; WanLayerNorm runs
+ *         on x.float (), model.py:98), the gated residual and the residual
+ *         stream inside a block (x + y * e in autocast (float32),
+ *         causal_model_s2v.py:417-419 and 429-431; the cross-attention's
+ *         x + y too: fp32 + bf16 promotes), the head (autocast (float32),
+ *         causal_model_s2v.py:216-220: its linear widens its bf16 weight).
+ *   Here: a block rounds x to bf16 on entry (and the head's input is
+ *   rounded), keeps the residual fp32 inside the block, and converts the
+ *   fp32 norm-and-modulate output to bf16 once before each linear (Live
+ *   Avatar rounds norm1's output to bf16 before modulating, then rounds
+ *   again: one rounding here, which the fused op gives; likewise norm3
+ *   normalises x in fp32 without rounding it to bf16 first). The linears
+ *   whose outputs meet the fp32 residual (self_attn.o, cross_attn.o,
+ *   ffn.2, the injector's o) write fp32 directly instead of bf16 then
+ *   widening (one rounding fewer). Linears: bf16 x and bf16 weights
+ *   through la_linear (), FP8 weights through la_linear_fp8 () on bf16 x;
+ *   the linears that stay fp32-input (time embedding, projection, head,
+ *   the audio encoder's final_linear, all in autocast (float32) there, and
+ *   the injector's AdaLN linear and the text embedding, which Live Avatar
+ *   runs in bf16) run la_linear's mixed case on bf16 weights; the patch
+ *   and motion embeddings (bf16 convolutions there) are fp32 here and
+ *   rounded once at the first block. The text embedding's output is
+ *   rounded before the cross K/V linears read it.
+ * BF16 needs BF16 or FP8 weights. */
+typedef enum
+{
+  LA_DIT_COMPUTE_F32 = 0,
+  LA_DIT_COMPUTE_BF16,
+  /* only as a request: la_dit_compute_resolve () */
+  LA_DIT_COMPUTE_AUTO
+} LaDitCompute;
+
+/* "f32", "bf16", "auto" ("unknown" otherwise) */
+const gchar    *la_dit_compute_name (LaDitCompute compute);
+/* LA_DTYPE_F32 or LA_DTYPE_BF16 */
+LaDType         la_dit_compute_dtype (LaDitCompute compute);
+/* AUTO made concrete for a backend @kind: the environment variable
+ * LIVEAVATAR_COMPUTE ("f32" or "bf16"; "bf16" makes the CPU emulate the
+ * GPU numerics) when set, else BF16 on CUDA and F32 on the CPU. F32 and
+ * BF16 are returned as they are. */
+LaDitCompute    la_dit_compute_resolve (LaDitCompute compute,
+    LaBackendKind kind);
+
+/* la_dit_new_with_weights () computing in @compute (F32 or BF16). BF16
+ * with F32 weights, or an unknown @compute, is LA_ERROR_INVALID_ARGUMENT;
+ * a backend without the bf16 ops (linear, rms_norm, rope_3d, attention,
+ * gelu_tanh, convert, clamp on BF16; linear_fp8 on BF16 x for FP8
+ * weights) LA_ERROR_NOT_SUPPORTED, before anything is read. */
+LaDit          *la_dit_new_with_compute (LaBackend * backend,
+    const LaDitConfig * cfg, LaCheckpoint * ck, LaCheckpoint * lora,
+    LaDitWeights weights, LaDitCompute compute, GError ** error);
+LaDitCompute    la_dit_get_compute (LaDit * dit);
+
 void            la_dit_free (LaDit * dit);
 const LaDitConfig *la_dit_get_config (LaDit * dit);
 /* LoRA pairs merged at load */
@@ -148,6 +229,7 @@ gboolean        la_dit_text_embedding (LaDit * dit, LaTensor * y,
 typedef struct
 {
   guint           n_layers;
+  /* in the DiT's compute dtype */
   LaTensor      **k;            /* per layer [text_len, heads, head_dim],
                                  * norm_k applied */
   LaTensor      **v;            /* per layer [text_len, heads, head_dim] */
@@ -186,7 +268,8 @@ typedef struct
  * not matter: the ring and the sink are the caller's policy
  * (la_dit_cache_*). raw_k, when set ([>= L, heads, head_dim]), also gets
  * this call's keys before RoPE at rows [0, L) (the sink keeps its keys
- * unrotated). Zero-initialise the struct. */
+ * unrotated). All three in the DiT's compute dtype. Zero-initialise the
+ * struct. */
 typedef struct
 {
   LaTensor       *k;
@@ -290,7 +373,8 @@ typedef struct _LaDitCache LaDitCache;
 /* One denoising step's self-attention cache, all layers: the sink (ref +
  * FramePack motion tokens, @sink_tokens of them; la_dit_sink_tokens ())
  * with its keys unrotated and its values, and a ring of @ring_tokens
- * RoPE'd keys and values (Live Avatar: one clip, 12 latent frames).
+ * RoPE'd keys and values (Live Avatar: one clip, 12 latent frames), all
+ * in the DiT's compute dtype (bf16 halves them).
  * Live Avatar's timestep-forcing pipeline keeps one per step (rank i runs
  * step i of every block with its own), each prefilled with the sink.
  * @draw_seed seeds the cache's sink distance draws
