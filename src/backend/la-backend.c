@@ -54,6 +54,7 @@ typedef struct
   LaBackend backend;            /* first: a LaBackend * is a Counted * */
   atomic_uint_least64_t allocated;
   atomic_uint_least64_t peak;
+  atomic_uint_least64_t n_allocations;
   GRecMutex lock;               /* la_backend_lock () */
 } Counted;
 
@@ -72,6 +73,7 @@ count_alloc (LaBackend * backend, guint64 size)
   Counted *c = counted (backend);
   guint64 now, peak;
 
+  atomic_fetch_add (&c->n_allocations, 1);
   now = atomic_fetch_add (&c->allocated, size) + size;
   peak = atomic_load (&c->peak);
   while (now > peak && !atomic_compare_exchange_weak (&c->peak, &peak, now));
@@ -288,6 +290,13 @@ la_backend_get_peak_bytes (LaBackend * backend)
 {
   g_return_val_if_fail (backend != NULL, 0);
   return atomic_load (&counted (backend)->peak);
+}
+
+guint64
+la_backend_get_n_allocations (LaBackend * backend)
+{
+  g_return_val_if_fail (backend != NULL, 0);
+  return atomic_load (&counted (backend)->n_allocations);
 }
 
 gboolean

@@ -144,6 +144,10 @@ gboolean        la_backend_get_memory_info (LaBackend * backend,
  * at once since it was made (thread-safe: counters are atomic). */
 guint64         la_backend_get_allocated_bytes (LaBackend * backend);
 guint64         la_backend_get_peak_bytes (LaBackend * backend);
+/* Buffers made on this backend since it was made (each la_buffer_new (),
+ * and each la_tensor_new (), which makes one): a steady state that
+ * allocates nothing leaves it unchanged. */
+guint64         la_backend_get_n_allocations (LaBackend * backend);
 
 /* ------------------------------------------------------------------------
  * Buffers (device memory)
