@@ -9,7 +9,14 @@
 #      40 dB for bf16 against the fp32 CPU reference),
 #   4. the engine (model=liveavatar, one avatar per device, threaded stages)
 #      on CUDA against the CPU reference (fp32: >= 40 dB; auto/bf16: the
-#      number), and threads sharing one CUDA backend (bit for bit as alone).
+#      number), and threads sharing one CUDA backend (bit for bit as alone),
+#   5. the whole test suite on this machine (the CUDA tests run instead of
+#      skipping: flash attention, FP8 linear, bf16 compute, per-device),
+#   6. the benchmarks with their PyTorch baselines in the same command:
+#      attention (flash and v1 vs SDPA), one DiT forward at the 14B shapes
+#      (bf16 weights and compute; FP8 linears) vs a PyTorch bf16 block.
+# Steps 1-5 take a few minutes; 6 about as long again. STEPS="1 2 3 4 5 6"
+# picks some.
 # Writes everything under ${OUT:-out/gpu-check} and prints a summary.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -21,11 +28,15 @@ meson setup build-gpu -Dgst=disabled -Dcuda=enabled -Dbuildtype=release \
   >"$out/setup.log" 2>&1 || { tail -30 "$out/setup.log"; exit 1; }
 ninja -C build-gpu >"$out/build.log" 2>&1 || { tail -30 "$out/build.log"; exit 1; }
 
-build-gpu/tests/backend/test-backend-ops -v 2>&1 | tee "$out/ops.txt" | tail -40
-build-gpu/tests/backend/liveavatar-bench-ops 2>&1 | tee "$out/bench-ops.txt" | tail -40
+steps=" ${STEPS:-1 2 3 4 5 6} "
+want () { case "$steps" in *" $1 "*) return 0 ;; esac; return 1; }
+
+want 1 && build-gpu/tests/backend/test-backend-ops -v 2>&1 | tee "$out/ops.txt" | tail -40
+want 2 && build-gpu/tests/backend/liveavatar-bench-ops 2>&1 | tee "$out/bench-ops.txt" | tail -40
 
 cli=build-gpu/src/cli/liveavatar-cli
 $cli make-tiny-model "$out/tiny" || exit 1
+if want 3; then
 python3 - "$out/speech.wav" <<'PY'
 import math, struct, sys, wave
 with wave.open(sys.argv[1], "wb") as w:
@@ -51,10 +62,22 @@ for f in range(len(a) // n):
     worst = min(worst, psnr)
 print("tiny model, CUDA vs CPU: %d frames, worst PSNR %.1f dB" % (len(a) // n, worst))
 PY
+fi
 
 # 4. the engine on CUDA; "# SKIP" lines mean the device was not usable
-for t in avatar-per-device:/avatar/per-device/cuda \
+want 4 && for t in avatar-per-device:/avatar/per-device/cuda \
     backend-threads:/backend/threads/concurrent-chains-cuda; do
   build-gpu/tests/engine/test-engine-${t%%:*} -p "${t#*:}" --verbose 2>&1 \
     | grep -v DEBUG | tee "$out/engine-${t%%:*}.txt" | tail -12
 done
+
+want 5 && meson test -C build-gpu --num-processes 4 --print-errorlogs \
+  2>&1 | tee "$out/tests.txt" | grep -E "FAIL|TIMEOUT|^Ok|^Fail|^Skip"
+
+if want 6; then
+  BUILD=build-gpu tools/bench-attention.sh 2>&1 | tee "$out/bench-attention.txt" | tail -12
+  BUILD=build-gpu tools/bench-dit.sh --precision bf16 --layers 4 2>&1 \
+    | tee "$out/bench-dit-bf16.txt" | tail -12
+  BUILD=build-gpu tools/bench-dit.sh --precision fp8 --layers 4 2>&1 \
+    | tee "$out/bench-dit-fp8.txt" | tail -12
+fi
