@@ -356,9 +356,9 @@ engine_device (LaEngine * e, guint index)
  * one process; the DiT/VAE split is only where the stages run). Per
  * device (CUDA): each DiT stage's group's first device holds the DiT (the
  * group computes there for now; the other devices of a Ulysses group hold
- * nothing yet, although the memory plan counts a copy on each), the
- * vae-device holds the VAE and both encoders (and the DiT too when a
- * stage also runs there). */
+ * nothing yet, and the memory plan counts nothing there), the vae-device
+ * holds the VAE and both encoders (and the DiT too when a stage also runs
+ * there), umT5 on the engine's host backend under offload. */
 static void
 place_weights (LaEngine * e)
 {
@@ -387,6 +387,8 @@ check_memory (const LaEngine * e, GError ** error)
   LaMemoryModel m;
   LaMemoryPlanConfig pc;
   LaMemoryPlan *p;
+  LaPrecision precision = cfg->precision;
+  LaDitCompute compute;
   GError *err = NULL;
   gboolean ok;
   guint i;
@@ -406,12 +408,19 @@ check_memory (const LaEngine * e, GError ** error)
   pc.vae_device = cfg->vae_device;
   pc.ulysses_size = cfg->ulysses_size;
   pc.precision = cfg->precision;        /* resolved for the CPU */
+  /* the compute the CPU's avatars resolve, not the GPU's AUTO */
+  compute = LA_DIT_COMPUTE_AUTO;
+  la_avatar_resolve_compute (&precision, &compute, LA_BACKEND_CPU);
+  pc.compute = compute;
+  pc.offload = cfg->offload;
   pc.width = cfg->width;
   pc.height = cfg->height;
   pc.sample_steps = cfg->sample_steps;
   p = la_memory_plan_new (&m, &pc, error);
   if (p) {
     for (i = 0; i < p->n_devices; i++) {
+      if (p->devices[i].host)
+        continue;
       p->devices[i].kind = LA_BACKEND_CPU;
       g_snprintf (p->devices[i].name, sizeof (p->devices[i].name), "CPU%d",
           p->devices[i].index);
@@ -442,6 +451,8 @@ load_device (LaEngine * e, LaEngineDevice * d, GError ** error)
   ac.load_text_encoder = d->holds_vae;
   ac.load_audio_encoder = d->holds_vae;
   ac.precision = cfg->precision;        /* resolved by la_engine_new () */
+  if (d->holds_vae)
+    ac.text_backend = e->text_backend;
   d->avatar = la_avatar_new (d->backend, &ac, error);
   return d->avatar != NULL;
 }
@@ -464,6 +475,12 @@ load_avatar (LaEngine * e, GError ** error)
   place_weights (e);
   /* refuse at READY, with the numbers, what would not fit */
   if (!check_memory (e, error))
+    return FALSE;
+  /* offload=true: umT5 on the host (with shared CPU weights everything is
+   * there already). Live Avatar's offload_model also moves the DiT
+   * between its steps; the DiT's weights stay on their devices here. */
+  if (e->per_device && e->config.offload
+      && !(e->text_backend = la_backend_new (LA_BACKEND_CPU, 0, error)))
     return FALSE;
   for (i = 0; i < e->n_devices; i++) {
     if (!load_device (e, &e->devices[i], error))
@@ -574,6 +591,8 @@ la_engine_free (LaEngine * engine)
     la_avatar_free (engine->devices[i].avatar);
     la_backend_free (engine->devices[i].backend);
   }
+  /* after the avatar that borrowed it */
+  la_backend_free (engine->text_backend);
   g_free (engine->model_path);
   g_free (engine->dit_devices);
   g_free (engine);

@@ -73,7 +73,7 @@ la_cli_plan (gint argc, gchar ** argv)
 {
   gchar *model = NULL, *size = NULL, *precision = NULL, *backend = NULL;
   gchar *kv = NULL, *devices = NULL;
-  gboolean official = FALSE, check = FALSE;
+  gboolean official = FALSE, check = FALSE, offload = FALSE;
   gint n_dit = 1, ulysses = 1, steps = LA_DEFAULT_SAMPLE_STEPS, vae = -1;
   GOptionEntry entries[] = {
     {"model", 0, 0, G_OPTION_ARG_FILENAME, &model,
@@ -95,8 +95,10 @@ la_cli_plan (gint argc, gchar ** argv)
     {"backend", 0, 0, G_OPTION_ARG_STRING, &backend,
         "cuda (one column per GPU, the default) or cpu (one process)", "B"},
     {"kv-dtype", 0, 0, G_OPTION_ARG_STRING, &kv,
-        "Cache storage: fp32 (what the code keeps today, the default), "
-          "bf16, fp8", "T"},
+        "Cache storage: fp32, bf16, fp8 (default: the DiT's compute "
+          "dtype, bf16 on CUDA unless --precision fp32)", "T"},
+    {"offload", 0, 0, G_OPTION_ARG_NONE, &offload,
+        "umT5 in the host's memory (the engine's offload=true)", NULL},
     {"check", 0, 0, G_OPTION_ARG_NONE, &check,
         "Also check the plan against this machine's devices", NULL},
     {NULL}
@@ -162,6 +164,7 @@ la_cli_plan (gint argc, gchar ** argv)
   pc.vae_device = vae;
   pc.ulysses_size = ulysses;
   pc.sample_steps = steps;
+  pc.offload = offload;
 
   if (official)
     la_memory_model_official (&m);

@@ -57,6 +57,11 @@ struct _LaEngine
   gboolean per_device;          /* CUDA, or the CPU variable above */
   guint n_devices;
   LaEngineDevice devices[LA_MAX_DEVICES + 1];
+  /* offload=true with weights per device: a CPU backend of the engine's
+   * own where umT5 lives and prompts are encoded (the vae-device's avatar
+   * borrows it), so the text encoder takes no device memory; NULL
+   * otherwise */
+  LaBackend *text_backend;
   /* the vae-device's (borrowed from devices[]): wav2vec2 (the audio
    * stage), umT5 (the prompt worker), the picture's encode (the caller),
    * the decoder (the VAE stage) */

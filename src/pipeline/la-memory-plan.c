@@ -38,6 +38,7 @@ static const gchar *const row_names[LA_MEMORY_N_ROWS][2] = {
   {"VAE activations (estimate)", "VAE activations"},
   {"wav2vec2 weights", "wav2vec2"},
   {"umT5 weights", "umT5"},
+  {"picture encode (estimate)", "picture encode"},
 };
 
 const gchar *
@@ -259,9 +260,10 @@ vae_params (gint dim)
 
 /* The decoder's causal cache: every causal conv with a time kernel keeps
  * its input's last LA_VAE_CACHE_T frames (la-vae-layers.c history), at
- * the resolution it runs at. The decoder's layout is vae_params ()'s. */
+ * the resolution it runs at, in the VAE's compute dtype (@esize bytes).
+ * The decoder's layout is vae_params ()'s. */
 static guint64
-vae_cache_bytes (gint dim, guint64 h, guint64 w)
+vae_cache_bytes (gint dim, guint64 h, guint64 w, guint64 esize)
 {
   guint64 d[5], cin, cout = 0, n, hw = h * w;
   gint i, r;
@@ -286,20 +288,71 @@ vae_cache_bytes (gint dim, guint64 h, guint64 w)
     }
   }
   n += cout * hw;               /* head.2 */
-  return n * LA_VAE_CACHE_T * 4;
+  return n * LA_VAE_CACHE_T * esize;
 }
 
 /* One block's decode (3 latent frames, 12 pictures): the biggest
- * temporaries live at the top stage, base-width maps of every picture;
- * counted as a few of them plus the pictures themselves. */
+ * temporaries live at the top stage, base-width maps of every picture in
+ * the compute dtype; counted as a few of them plus the pictures
+ * themselves (fp32 at the API, and one latent frame's 4 in the compute
+ * dtype before they are widened). */
 #define VAE_ACT_MAPS 4
 
 static guint64
-vae_activation_bytes (gint dim, guint64 h, guint64 w)
+vae_activation_bytes (gint dim, guint64 h, guint64 w, guint64 esize)
 {
   guint64 pictures = LA_FRAMES_PER_BLOCK, HW = h * w * 64;
 
-  return 4 * pictures * HW * ((guint64) VAE_ACT_MAPS * dim + 3);
+  return esize * pictures * HW * VAE_ACT_MAPS * dim + 4 * pictures * HW * 3
+      + (esize != 4 ? esize * 4 * HW * 3 : 0);
+}
+
+/* The encoder's causal cache, made afresh by each la_vae_encode: the
+ * input of every causal conv, LA_VAE_CACHE_T frames, at its resolution
+ * (conv1's pictures; per stage two residuals of two convs; the middle's
+ * two residuals and the head). */
+static guint64
+vae_encoder_cache_elements (gint dim, guint64 HW)
+{
+  guint64 d[5], n = 3 * HW, cin, cout = 0;
+  gint i, r;
+
+  d[0] = dim;
+  for (i = 0; i < 4; i++)
+    d[i + 1] = (guint64) dim *vae_mult[i];
+  for (i = 0; i < 4; i++) {
+    cin = d[i];
+    cout = d[i + 1];
+    for (r = 0; r < VAE_N_RES; r++) {
+      n += (cin + cout) * HW;
+      cin = cout;
+    }
+    if (i != 3) {
+      HW /= 4;
+      if (vae_temporal[i])
+        n += cout * HW;         /* time_conv after the spatial downsample */
+    }
+  }
+  return (n + 4 * cout * HW + cout * HW) * LA_VAE_CACHE_T;
+}
+
+/* The reference picture's encode (la-avatar-cond.c, in the caller's
+ * thread on the vae-device): the 73 copies as fp32 pictures and, under a
+ * bf16 VAE, in bf16 too; the latents; the encoder's cache; and a chunk's
+ * temporaries at full resolution (4 frames and the cache's 2 of
+ * base-width maps, a few at once). An estimate, held to a measured encode
+ * in tests/plan. */
+#define VAE_ENC_MAPS 3
+
+static guint64
+picture_encode_bytes (gint dim, guint64 z, guint64 h, guint64 w, guint64 esize)
+{
+  guint64 T = LA_AVATAR_MOTION_FRAMES, HW = h * w * 64;
+  guint64 t_lat = LA_AVATAR_MOTION_LATENTS, lat = z * t_lat * h * w;
+
+  return 4 * T * 3 * HW + (esize != 4 ? esize * T * 3 * HW : 0) + 4 * lat
+      + esize * 6 * lat + esize * vae_encoder_cache_elements (dim, HW)
+      + esize * VAE_ENC_MAPS * (4 + LA_VAE_CACHE_T) * dim * HW;
 }
 
 /* ---- the encoders ---- */
@@ -407,7 +460,8 @@ la_memory_model_official (LaMemoryModel * m)
     c->audio_inject_layers[i] = inject[i];
 
   m->vae_dim = 96;
-  m->vae_weight_bytes = vae_params (m->vae_dim) * 4 + VAE_TABLE_BYTES;
+  m->vae_params = vae_params (m->vae_dim);
+  m->vae_weight_bytes = m->vae_params * 4 + VAE_TABLE_BYTES;
 
   w.n_conv_layers = 7;
   for (i = 0; i < 7; i++) {
@@ -487,9 +541,9 @@ la_memory_model_load (LaMemoryModel * m, const gchar * dir, GError ** error)
   if (conv1 && conv1->ndim == 5 && conv1->shape[0] > 0
       && conv1->shape[0] < 65536)
     m->vae_dim = (gint) conv1->shape[0];
-  m->vae_weight_bytes = VAE_TABLE_BYTES;
   for (i = 0; i < la_checkpoint_n_tensors (ck); i++)
-    m->vae_weight_bytes += la_checkpoint_get (ck, i)->numel * 4;
+    m->vae_params += la_checkpoint_get (ck, i)->numel;
+  m->vae_weight_bytes = m->vae_params * 4 + VAE_TABLE_BYTES;
   g_clear_pointer (&ck, la_checkpoint_free);
   g_free (path);
 
@@ -533,6 +587,8 @@ la_memory_plan_config_init (LaMemoryPlanConfig * cfg)
   cfg->height = 384;
   cfg->sample_steps = LA_DEFAULT_SAMPLE_STEPS;
   cfg->kv_dtype = LA_MEMORY_KV_DTYPE_AUTO;
+  cfg->compute = LA_DIT_COMPUTE_AUTO;
+  cfg->offload = FALSE;
 }
 
 /* The temporaries of one step, in floats, phase by phase (the I32
@@ -651,7 +707,7 @@ device_for (LaMemoryPlan * p, LaBackendKind kind, gint index)
   LaMemoryPlanDevice *d;
 
   for (i = 0; i < p->n_devices; i++)
-    if (p->devices[i].index == index)
+    if (p->devices[i].index == index && !p->devices[i].host)
       return &p->devices[i];
   d = &p->devices[p->n_devices++];
   memset (d, 0, sizeof (*d));
@@ -665,18 +721,40 @@ device_for (LaMemoryPlan * p, LaBackendKind kind, gint index)
   return d;
 }
 
-static void
-add_vae_side (LaMemoryPlanDevice * d, const LaMemoryModel * m,
-    const LaMemoryPlanConfig * cfg)
+/* the host's column (offload): after the devices, named apart */
+static LaMemoryPlanDevice *
+host_device (LaMemoryPlan * p)
 {
-  guint64 h = cfg->height / 8, w = cfg->width / 8;
+  LaMemoryPlanDevice *d = &p->devices[p->n_devices++];
+
+  memset (d, 0, sizeof (*d));
+  d->kind = LA_BACKEND_CPU;
+  d->index = 0;
+  d->host = TRUE;
+  d->first_step = d->end_step = -1;
+  g_strlcpy (d->name, "host", sizeof (d->name));
+  return d;
+}
+
+/* the vae-device's share; umT5 on @text (the host under offload) */
+static void
+add_vae_side (LaMemoryPlan * p, LaMemoryPlanDevice * d,
+    LaMemoryPlanDevice * text, const LaMemoryModel * m)
+{
+  guint64 h = p->config.height / 8, w = p->config.width / 8;
+  guint64 esize = la_dtype_size (p->vae_dtype);
 
   d->holds_vae = TRUE;
-  d->bytes[LA_MEMORY_VAE_WEIGHTS] = m->vae_weight_bytes;
-  d->bytes[LA_MEMORY_VAE_CACHE] = vae_cache_bytes (m->vae_dim, h, w);
-  d->bytes[LA_MEMORY_VAE_ACTIVATIONS] = vae_activation_bytes (m->vae_dim, h, w);
+  /* la_vae_new_with_dtype: every weight in the compute dtype, the four
+   * latent tables fp32 */
+  d->bytes[LA_MEMORY_VAE_WEIGHTS] = m->vae_params * esize + VAE_TABLE_BYTES;
+  d->bytes[LA_MEMORY_VAE_CACHE] = vae_cache_bytes (m->vae_dim, h, w, esize);
+  d->bytes[LA_MEMORY_VAE_ACTIVATIONS] = vae_activation_bytes (m->vae_dim, h,
+      w, esize);
+  d->bytes[LA_MEMORY_PICTURE_ENCODE] = picture_encode_bytes (m->vae_dim,
+      m->dit.in_dim, h, w, esize);
   d->bytes[LA_MEMORY_AUDIO_ENCODER] = m->audio_weight_bytes;
-  d->bytes[LA_MEMORY_TEXT_ENCODER] = m->text_weight_bytes;
+  text->bytes[LA_MEMORY_TEXT_ENCODER] = m->text_weight_bytes;
 }
 
 LaMemoryPlan *
@@ -701,10 +779,13 @@ la_memory_plan_new (const LaMemoryModel * m, const LaMemoryPlanConfig * cfg,
   }
   if (cfg->sample_steps < 1 || cfg->sample_steps > LA_MAX_SAMPLE_STEPS
       || cfg->ulysses_size < 1 || (cfg->kv_dtype >= LA_DTYPE_COUNT
-          && cfg->kv_dtype != LA_MEMORY_KV_DTYPE_AUTO)) {
+          && cfg->kv_dtype != LA_MEMORY_KV_DTYPE_AUTO)
+      || (cfg->compute != LA_DIT_COMPUTE_AUTO
+          && cfg->compute != LA_DIT_COMPUTE_F32
+          && cfg->compute != LA_DIT_COMPUTE_BF16)) {
     g_set_error (error, LA_ERROR, LA_ERROR_INVALID_ARGUMENT,
-        "memory plan: sample-steps %d (1 .. %d), ulysses-size %d (>= 1) or "
-        "the cache dtype out of range", cfg->sample_steps,
+        "memory plan: sample-steps %d (1 .. %d), ulysses-size %d (>= 1), "
+        "the cache dtype or the compute out of range", cfg->sample_steps,
         LA_MAX_SAMPLE_STEPS, cfg->ulysses_size);
     return NULL;
   }
@@ -735,58 +816,70 @@ la_memory_plan_new (const LaMemoryModel * m, const LaMemoryPlanConfig * cfg,
   p->source = g_strdup (m->source ? m->source : "(model)");
   /* as the engine and la_avatar_new () resolve them */
   p->precision = cfg->precision;
-  compute = LA_DIT_COMPUTE_AUTO;
+  compute = cfg->compute;
   la_avatar_resolve_compute (&p->precision, &compute, kind);
   p->config.precision = p->precision;
+  p->config.compute = compute;
   if (cfg->kv_dtype == LA_MEMORY_KV_DTYPE_AUTO)
     p->config.kv_dtype = la_dit_compute_dtype (compute);
+  /* la-avatar.c: the VAE computes in the DiT's compute dtype */
+  p->vae_dtype = la_avatar_resolve_vae_dtype (compute);
   p->n_stages = n_dit / ulysses;
 
   ds = dit_sum (&m->dit, p->precision, compute);
   p->dit_params = ds.params;
+  /* a group's first device computes all its heads for now */
+  z = step_sizes (&m->dit, &p->config, 1);
 
   if (kind == LA_BACKEND_CPU) {
     /* one process: the weights once, every step's caches, one forward per
-     * stage thread at a time */
+     * stage thread at a time; one avatar, so one cross K/V per prompt;
+     * umT5 is in the host's memory anyway */
     LaMemoryPlanDevice *d = device_for (p, kind, 0);
 
-    z = step_sizes (&m->dit, &p->config, 1);
+    p->config.offload = FALSE;
     d->holds_dit = TRUE;
     d->first_step = 0;
     d->end_step = (gint) S;
     d->bytes[LA_MEMORY_DIT_WEIGHTS] = ds.bytes;
     d->bytes[LA_MEMORY_KV_CACHE] = z.kv * S;
-    d->bytes[LA_MEMORY_CROSS_KV] = z.cross * S;
+    d->bytes[LA_MEMORY_CROSS_KV] = z.cross;
     d->bytes[LA_MEMORY_STEP_BUFFERS] = z.step * S;
     d->bytes[LA_MEMORY_DIT_ACTIVATIONS] = z.act * p->n_stages;
-    add_vae_side (d, m, cfg);
+    add_vae_side (p, d, d, m);
     return p;
   }
 
-  z = step_sizes (&m->dit, &p->config, ulysses);
-  for (k = 0; k < p->n_stages; k++) {
-    guint first = k * S / p->n_stages, end = (k + 1) * S / p->n_stages;
-
-    for (j = 0; j < ulysses; j++) {
-      LaMemoryPlanDevice *d = device_for (p, kind, dit[k * ulysses + j]);
-
-      if (d->holds_dit) {
+  for (k = 0; k < n_dit; k++)
+    for (j = 0; j < k; j++)
+      if (dit[j] == dit[k]) {
         g_set_error (error, LA_ERROR, LA_ERROR_DEVICE,
-            "memory plan: %s is listed twice in dit-devices", d->name);
+            "memory plan: CUDA%u is listed twice in dit-devices", dit[k]);
         la_memory_plan_free (p);
         return NULL;
       }
-      d->holds_dit = TRUE;
-      d->first_step = (gint) first;
-      d->end_step = (gint) end;
-      d->bytes[LA_MEMORY_DIT_WEIGHTS] = ds.bytes;
-      d->bytes[LA_MEMORY_KV_CACHE] = z.kv * (end - first);
-      d->bytes[LA_MEMORY_CROSS_KV] = z.cross * (end - first);
-      d->bytes[LA_MEMORY_STEP_BUFFERS] = z.step * (end - first);
-      d->bytes[LA_MEMORY_DIT_ACTIVATIONS] = z.act;
-    }
+  for (k = 0; k < p->n_stages; k++) {
+    guint first = k * S / p->n_stages, end = (k + 1) * S / p->n_stages;
+    guint index = dit[k * ulysses];
+    LaMemoryPlanDevice *d = device_for (p, kind, (gint) index);
+
+    d->holds_dit = TRUE;
+    d->first_step = (gint) first;
+    d->end_step = (gint) end;
+    d->bytes[LA_MEMORY_DIT_WEIGHTS] = ds.bytes;
+    d->bytes[LA_MEMORY_KV_CACHE] = z.kv * (end - first);
+    /* the prompt is the vae-device's avatar's: shared there, a copy per
+     * step elsewhere (la-avatar-step.c use_prompt) */
+    d->bytes[LA_MEMORY_CROSS_KV] = index == vae ? z.cross
+        : z.cross * (end - first);
+    d->bytes[LA_MEMORY_STEP_BUFFERS] = z.step * (end - first);
+    d->bytes[LA_MEMORY_DIT_ACTIVATIONS] = z.act;
   }
-  add_vae_side (device_for (p, kind, (gint) vae), m, cfg);
+  {
+    LaMemoryPlanDevice *d = device_for (p, kind, (gint) vae);
+
+    add_vae_side (p, d, cfg->offload ? host_device (p) : d, m);
+  }
   return p;
 }
 
@@ -867,6 +960,9 @@ refuse (const LaMemoryPlan * p, const LaMemoryPlanDevice * d, guint64 total,
     g_string_append (s, "more dit-devices or ");
   if (d->holds_dit && d->holds_vae && d->kind != LA_BACKEND_CPU)
     g_string_append (s, "another vae-device or ");
+  /* umT5 can live in the host's memory */
+  if (d->bytes[LA_MEMORY_TEXT_ENCODER] && d->kind != LA_BACKEND_CPU)
+    g_string_append (s, "offload=true or ");
   g_string_append (s, "a smaller size");
   g_set_error_literal (error, LA_ERROR, LA_ERROR_OUT_OF_MEMORY, s->str);
   g_string_free (s, TRUE);
@@ -884,7 +980,7 @@ la_memory_plan_check (const LaMemoryPlan * plan, GError ** error)
     guint64 total = 0, usable;
     gboolean ok;
 
-    be = la_backend_new (d->kind, d->index, error);
+    be = la_backend_new (d->kind, d->host ? 0 : d->index, error);
     if (!be)
       return FALSE;
     ok = la_backend_get_memory_info (be, &total, NULL, error);
@@ -926,6 +1022,7 @@ la_memory_plan_check_engine (const LaEngineConfig * cfg, GError ** error)
   pc.vae_device = cfg->vae_device;
   pc.ulysses_size = cfg->ulysses_size;
   pc.precision = cfg->precision;
+  pc.offload = cfg->offload;
   pc.width = cfg->width;
   pc.height = cfg->height;
   pc.sample_steps = cfg->sample_steps;
@@ -945,11 +1042,17 @@ la_memory_plan_to_markdown (const LaMemoryPlan * p)
 
   g_return_val_if_fail (p != NULL, NULL);
   g_string_append_printf (s, "Memory plan: %s, %dx%d, %d steps, precision "
-      "%s, %s caches, %u DiT stage%s (ulysses %d), DiT %.2f B parameters\n\n",
-      p->source, p->config.width, p->config.height, p->config.sample_steps,
-      precision_name (p->precision), la_dtype_name (p->config.kv_dtype),
+      "%s, %s compute, %s caches, %s VAE, %u DiT stage%s (ulysses %d)%s, DiT "
+      "%.2f B parameters\n\n", p->source, p->config.width, p->config.height,
+      p->config.sample_steps, precision_name (p->precision),
+      la_dit_compute_name (p->config.compute),
+      la_dtype_name (p->config.kv_dtype), la_dtype_name (p->vae_dtype),
       p->n_stages, p->n_stages == 1 ? "" : "s", p->config.ulysses_size,
+      p->config.offload ? ", umT5 offloaded to the host" : "",
       p->dit_params / 1e9);
+  if (p->config.ulysses_size > 1)
+    g_string_append (s, "A Ulysses group computes on its first device for "
+        "now: the others hold nothing and are not listed.\n\n");
   g_string_append (s, "| GiB |");
   for (i = 0; i < p->n_devices; i++)
     g_string_append_printf (s, " %s |", p->devices[i].name);

@@ -29,20 +29,30 @@
  * the sink, K and V per layer, and the sink's raw keys), each step's
  * cross-attention K/V of the prompt (la_dit_cross_kv_new; both caches in
  * the DiT's compute dtype, kv_dtype below), each step's
- * own buffers (la_avatar_step_new), the VAE and encoder weights, the
- * streaming decoder's cache. Two rows are estimates, not mirrors: the
- * activations of one DiT forward and of one VAE decode (the temporaries
- * the ops make; tests check they bound what a run allocates).
+ * own buffers (la_avatar_step_new), the VAE (in the DiT's compute dtype,
+ * as la-avatar.c makes it) and encoder weights, the streaming decoder's
+ * cache. Three rows are estimates, not mirrors: the activations of one
+ * DiT forward, of one VAE decode and of the reference picture's encode
+ * (73 frames at once, on the vae-device; the temporaries the ops make;
+ * tests check they bound what a run allocates).
+ *
+ * Cross-attention K/V: prompts are made by the vae-device's avatar; a
+ * step on that same avatar shares the prompt's one copy (one per prompt),
+ * a step on another device's avatar makes its own (one per step held):
+ * la-avatar-step.c's use_prompt. While a new prompt replaces the old one
+ * both are held for a moment; the plan counts the steady state.
  *
  * Placement is the engine's: the DiT devices are cut, in order, into
  * stages of ulysses_size devices; stage k runs steps [k S / P,
- * (k + 1) S / P). A CUDA DiT device holds a whole copy of the DiT and its
- * stage's caches, split by heads across its Ulysses group; the VAE device
- * holds the VAE, the decoder's cache and the two encoders (and the DiT's
- * share too when it is also a DiT device). On the CPU backend every
- * device is a thread of one process sharing one copy of the weights, so
- * the plan has one device, the host, holding everything once plus every
- * step's caches.
+ * (k + 1) S / P). The first device of a stage's group holds a whole copy
+ * of the DiT and its stage's caches with every head (the engine computes
+ * a group's work there for now; the group's other devices hold nothing
+ * and are not listed); the VAE device holds the VAE, the decoder's cache,
+ * the picture's encode and the two encoders (and the DiT's share too when
+ * it is also a DiT device); under offload umT5 is in a "host" column
+ * instead. On the CPU backend every device is a thread of one process
+ * sharing one copy of the weights, so the plan has one device, the host,
+ * holding everything once plus every step's caches.
  */
 
 #ifndef __LA_MEMORY_PLAN_H__
@@ -53,6 +63,7 @@
 #include "liveavatar.h"
 #include "la-backend.h"
 #include "la-dit-config.h"
+#include "la-dit.h"
 
 G_BEGIN_DECLS
 
@@ -74,6 +85,7 @@ typedef enum
   LA_MEMORY_VAE_ACTIVATIONS,    /* one block's decode (estimate) */
   LA_MEMORY_AUDIO_ENCODER,      /* wav2vec2 weights */
   LA_MEMORY_TEXT_ENCODER,       /* umT5 weights */
+  LA_MEMORY_PICTURE_ENCODE,     /* the reference picture's encode (estimate) */
   LA_MEMORY_N_ROWS
 } LaMemoryRow;
 
@@ -90,7 +102,8 @@ typedef struct
   /* the VAE: Wan2.1's architecture at this base width (the tiny model's is
    * small) and its stored weights' bytes as the loader keeps them */
   gint            vae_dim;
-  guint64         vae_weight_bytes;
+  guint64         vae_weight_bytes;     /* fp32, as la_vae_new () keeps them */
+  guint64         vae_params;
   guint64         audio_weight_bytes;   /* wav2vec2, fp32 */
   guint64         audio_params;
   guint64         text_weight_bytes;    /* umT5, matrices kept bf16 */
@@ -129,6 +142,12 @@ typedef struct
    * unless precision=fp32, fp32 on the CPU unless LIVEAVATAR_COMPUTE=bf16);
    * the plan's config holds the resolved dtype */
   LaDType         kv_dtype;
+  /* the DiT's compute (AUTO: as la_avatar_resolve_compute () resolves it
+   * for the backend); the VAE computes in the same dtype (la-avatar.h) */
+  LaDitCompute    compute;
+  /* the engine's offload: umT5 in the host's memory (a "host" column),
+   * not the vae-device's; nothing changes on the CPU backend */
+  gboolean        offload;
 } LaMemoryPlanConfig;
 
 #define LA_MEMORY_KV_DTYPE_AUTO ((LaDType) LA_DTYPE_COUNT)
@@ -143,6 +162,7 @@ typedef struct
   gint            first_step, end_step;     /* steps whose caches it holds */
   gboolean        holds_dit;
   gboolean        holds_vae;
+  gboolean        host;         /* the host's memory beside GPUs: offload */
   guint64         bytes[LA_MEMORY_N_ROWS];
 } LaMemoryPlanDevice;
 
@@ -151,6 +171,7 @@ typedef struct
   LaMemoryPlanConfig config;    /* precision resolved, strings dropped */
   gchar          *source;
   LaPrecision     precision;    /* resolved: never AUTO */
+  LaDType         vae_dtype;    /* the VAE's weights, maps and cache */
   guint64         dit_params;
   guint           n_stages;
   guint           n_devices;

@@ -9,7 +9,10 @@
 
 /* BF16 compute (la-dit.h LaDitCompute, Live Avatar's GPU numerics) held
  * to the fp32 reference: the frames of a generation (PSNR, bf16 and FP8
- * weights), one DiT forward (a bounded deviation that is not zero, so the
+ * weights; the VAE computes in the DiT's dtype, so bf16 there too), the
+ * same with everything AUTO under LIVEAVATAR_COMPUTE=bf16 from a picture
+ * (the bf16 VAE's encode and decode), its DiT and VAE shares apart
+ * (LIVEAVATAR_VAE_COMPUTE), one DiT forward (a bounded deviation that is not zero, so the
  * bf16 path really runs), the KV caches and cross-attention K/V really
  * bf16 (their bytes, exactly half of fp32's, from the shapes), how AUTO
  * and LIVEAVATAR_COMPUTE resolve, and the errors. The bf16 ops run on the
@@ -357,12 +360,14 @@ test_generate_psnr (void)
     g_test_skip ("the CPU backend has no bf16 ops yet");
     return;
   }
-  /* the bar: bf16 against the fp32 CPU reference */
+  /* the issue's bar: the DiT in bf16 against the fp32 CPU reference,
+   * the VAE kept fp32 in both (its share: test_vae_bf16) */
+  g_setenv (LA_AVATAR_VAE_COMPUTE_ENV, "f32", TRUE);
   ref = generate (LA_PRECISION_FP32, LA_DIT_COMPUTE_F32);
   bf16 = generate (LA_PRECISION_BF16, LA_DIT_COMPUTE_BF16);
   p16 = psnr (ref, bf16);
   g_test_message ("%d blocks of %d steps, %dx%d: bf16 weights and compute "
-      "vs fp32 PSNR %.2f dB", GEN_BLOCKS, GEN_STEPS, W, H, p16);
+      "vs fp32 PSNR %.2f dB (VAE fp32)", GEN_BLOCKS, GEN_STEPS, W, H, p16);
   g_assert_cmpfloat (p16, >=, 40.0);
   g_assert_cmpfloat (p16, <, INFINITY);
   if (have_fp8 (be)) {
@@ -378,8 +383,116 @@ test_generate_psnr (void)
     g_test_message ("FP8 part skipped: the CPU backend has no bf16 "
         "linear_fp8");
   }
+  g_unsetenv (LA_AVATAR_VAE_COMPUTE_ENV);
   g_byte_array_unref (ref);
   g_byte_array_unref (bf16);
+}
+
+/* LIVEAVATAR_COMPUTE=bf16 with everything AUTO, as the engine makes the
+ * CPU play the GPU: the DiT and the VAE in bf16 (the picture's encode
+ * and the streaming decode), against the fp32 reference from the same
+ * picture. */
+static GByteArray *
+generate_auto (const gchar * compute_env, const gchar * vae_env,
+    LaDType vae_dtype)
+{
+  LaAvatarConfig cfg;
+  LaAvatarGenerateParams params;
+  GByteArray *frames = g_byte_array_new ();
+  GError *err = NULL;
+  LaAvatarCond *c;
+  LaAvatarPrompt *p;
+  LaAvatar *a;
+
+  g_setenv (ENV, compute_env, TRUE);
+  if (vae_env)
+    g_setenv (LA_AVATAR_VAE_COMPUTE_ENV, vae_env, TRUE);
+  la_avatar_config_init (&cfg);
+  cfg.model_dir = tiny_dir;
+  cfg.width = W;
+  cfg.height = H;
+  cfg.sample_steps = GEN_STEPS;
+  cfg.load_text_encoder = FALSE;
+  cfg.load_audio_encoder = FALSE;
+  a = la_avatar_new (be, &cfg, &err);
+  g_unsetenv (ENV);
+  g_unsetenv (LA_AVATAR_VAE_COMPUTE_ENV);
+  g_assert_no_error (err);
+  g_assert_cmpint (la_vae_get_dtype (la_avatar_get_vae (a)), ==, vae_dtype);
+  if (!vae_env)
+    g_assert_cmpint (la_dit_compute_dtype (la_avatar_get_compute (a)), ==,
+        vae_dtype);
+  c = la_avatar_cond_new (a, picture, W * 3, &err);
+  g_assert_no_error (err);
+  p = prompt_new (a);
+  la_avatar_generate_params_init (&params);
+  params.seed = SEED;
+  params.n_blocks = GEN_BLOCKS;
+  params.online_decode = TRUE;
+  params.cond = c;
+  params.prompt = p;
+  params.features = features;
+  params.on_frames = on_frames;
+  params.user_data = frames;
+  g_assert_true (la_avatar_generate (a, &params, &err));
+  g_assert_no_error (err);
+  la_avatar_prompt_unref (p);
+  la_avatar_cond_unref (c);
+  la_avatar_free (a);
+  return frames;
+}
+
+/* mean squared error of a PSNR over 8-bit frames */
+static gdouble
+mse_of (gdouble psnr_db)
+{
+  return 255.0 * 255.0 * pow (10.0, -psnr_db / 10.0);
+}
+
+/* The whole bf16 run against fp32, and its two shares apart: the DiT in
+ * bf16 with the VAE fp32 (the issue's 40 dB bar), the VAE in bf16 (the
+ * picture's encode and the stream decode) with the DiT fp32. On this
+ * tiny model the VAE's share dominates: its random weights are not bf16
+ * numbers, and their rounding alone (as Live Avatar's module.to
+ * (bfloat16) does to the real checkpoint) costs some 40 dB through its
+ * ~30 layers, twice (encode, decode) (tests/vae's fixture has e4m3
+ * weights, exact in bf16, and sees 55 dB). So the VAE's share is held to
+ * a floor that garbage (a lost cache, a missing denormalisation: < 20 dB)
+ * fails, and the whole run to the two shares added: an error of its own
+ * (the bf16 latents or cache carried wrong between the two) fails that. */
+static void
+test_vae_bf16 (void)
+{
+  GByteArray *ref, *all, *dit, *vae;
+  gdouble p_all, p_dit, p_vae, p_sum;
+
+  if (!have_bf16 (be) || !la_vae_backend_supports (be, LA_DTYPE_BF16)) {
+    g_test_skip ("the CPU backend has no bf16 ops yet");
+    return;
+  }
+  ref = generate_auto ("f32", NULL, LA_DTYPE_F32);
+  all = generate_auto ("bf16", NULL, LA_DTYPE_BF16);
+  dit = generate_auto ("bf16", "f32", LA_DTYPE_F32);
+  vae = generate_auto ("f32", "bf16", LA_DTYPE_BF16);
+  p_all = psnr (ref, all);
+  p_dit = psnr (ref, dit);
+  p_vae = psnr (ref, vae);
+  p_sum = 10.0 * log10 (255.0 * 255.0 / (mse_of (p_dit) + mse_of (p_vae)));
+  g_test_message ("%d blocks of %d steps from a picture, %dx%d, vs fp32: "
+      "DiT and VAE in bf16 %.2f dB; the DiT alone %.2f dB, the VAE alone "
+      "%.2f dB (the two added: %.2f dB)", GEN_BLOCKS, GEN_STEPS, W, H,
+      p_all, p_dit, p_vae, p_sum);
+  g_assert_cmpfloat (p_dit, >=, 40.0);
+  g_assert_cmpfloat (p_vae, >=, 30.0);
+  /* at most twice the two shares' squared error */
+  g_assert_cmpfloat (p_all, >=, p_sum - 3.0);
+  /* the bf16 VAE really ran: not the same bytes */
+  g_assert_cmpfloat (p_all, <, INFINITY);
+  g_assert_cmpfloat (p_vae, <, INFINITY);
+  g_byte_array_unref (ref);
+  g_byte_array_unref (all);
+  g_byte_array_unref (dit);
+  g_byte_array_unref (vae);
 }
 
 /* ---- the GPU ---- */
@@ -660,12 +773,14 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   /* the tests choose their compute explicitly; AUTO's test sets it */
   g_unsetenv (ENV);
+  g_unsetenv (LA_AVATAR_VAE_COMPUTE_ENV);
   setup ();
   g_test_add_func ("/avatar/compute/resolve", test_resolve);
   g_test_add_func ("/avatar/compute/errors", test_errors);
   g_test_add_func ("/avatar/compute/cache-bytes", test_cache_bytes);
   g_test_add_func ("/avatar/compute/forward", test_forward);
   g_test_add_func ("/avatar/compute/generate-psnr", test_generate_psnr);
+  g_test_add_func ("/avatar/compute/vae-bf16", test_vae_bf16);
   g_test_add_func ("/avatar/compute/cuda", test_cuda);
   ret = g_test_run ();
   g_free (features);

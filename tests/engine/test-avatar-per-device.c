@@ -14,10 +14,13 @@
  * la_avatar_generate's (which the shared-weights engine gives too, checked
  * alongside), and each virtual device's backend holds what the memory
  * plan of the CUDA placement says: the mirrored rows exactly (weights;
- * each step's cache, buffers and cross K/V; the decoder's cache) and at
- * most the plan's total at its peak (but for the picture's encode on the
- * vae-device, which the plan leaves out); the engine checks each virtual
- * device against that plan before it loads.
+ * each step's cache, buffers and cross K/V, one per step where the prompt
+ * comes from the vae-device, one for all where the DiT runs there too;
+ * the decoder's cache) and at most the plan's total at its peak, the
+ * picture's encode included; the engine checks each virtual device
+ * against that plan before it loads. With offload=true umT5 lives on the
+ * engine's host backend: the vae-device holds exactly its row less, the
+ * host exactly that row, and the frames stay byte for byte the same.
  *
  * /avatar/per-device/cuda runs the engine on CUDA against the CPU
  * reference (tools/gpu-check.sh runs it on a GPU); without one it skips,
@@ -44,13 +47,15 @@ static gsize n_pcm;
 static GPtrArray *ref;
 
 static LaEngine *
-engine_new (LaBackendKind backend, const gchar * dit_devices, gint vae,
-    LaPrecision precision, gboolean per_device, GError ** error)
+engine_new_full (LaBackendKind backend, const gchar * dit_devices, gint vae,
+    LaPrecision precision, gboolean per_device, gboolean offload,
+    GError ** error)
 {
   LaEngineConfig cfg;
   LaEngine *e;
 
   la_engine_config_init (&cfg);
+  cfg.offload = offload;
   cfg.model = LA_MODEL_LIVEAVATAR;
   cfg.model_path = av_model_dir ();
   cfg.backend = backend;
@@ -69,9 +74,17 @@ engine_new (LaBackendKind backend, const gchar * dit_devices, gint vae,
   return e;
 }
 
+static LaEngine *
+engine_new (LaBackendKind backend, const gchar * dit_devices, gint vae,
+    LaPrecision precision, gboolean per_device, GError ** error)
+{
+  return engine_new_full (backend, dit_devices, vae, precision, per_device,
+      FALSE, error);
+}
+
 /* the plan of the CUDA placement at the CPU's precision */
 static LaMemoryPlan *
-plan_for (const gchar * dit_devices, gint vae)
+plan_for_full (const gchar * dit_devices, gint vae, gboolean offload)
 {
   LaMemoryModel m;
   LaMemoryPlanConfig pc;
@@ -88,10 +101,17 @@ plan_for (const gchar * dit_devices, gint vae)
   pc.width = AV_WIDTH;
   pc.height = AV_HEIGHT;
   pc.sample_steps = LA_DEFAULT_SAMPLE_STEPS;
+  pc.offload = offload;
   p = la_memory_plan_new (&m, &pc, &err);
   g_assert_no_error (err);
   la_memory_model_clear (&m);
   return p;
+}
+
+static LaMemoryPlan *
+plan_for (const gchar * dit_devices, gint vae)
+{
+  return plan_for_full (dit_devices, vae, FALSE);
 }
 
 static const LaEngineDevice *
@@ -104,6 +124,18 @@ engine_device (LaEngine * e, gint index)
       return &e->devices[i];
   g_error ("device %d holds no weights", index);
   return NULL;
+}
+
+/* the backend that plays @pd: a virtual device's, or the engine's host
+ * backend for the plan's host column */
+static LaBackend *
+plan_backend (LaEngine * e, const LaMemoryPlanDevice * pd)
+{
+  if (pd->host) {
+    g_assert_nonnull (e->text_backend);
+    return e->text_backend;
+  }
+  return engine_device (e, pd->index)->backend;
 }
 
 static guint64
@@ -123,61 +155,81 @@ static const LaMemoryRow weights[] = {
 };
 
 /* what a session that has run keeps: the weights, every step's caches,
- * buffers and cross K/V (the prompt is the vae-device's, so each step
- * makes its own), the decoder's cache */
+ * buffers and cross K/V (the prompt is the vae-device's avatar's: a step
+ * elsewhere makes its own copy, the steps there share the prompt's), the
+ * decoder's cache */
 static const LaMemoryRow held_rows[] = {
   LA_MEMORY_DIT_WEIGHTS, LA_MEMORY_VAE_WEIGHTS, LA_MEMORY_AUDIO_ENCODER,
   LA_MEMORY_TEXT_ENCODER, LA_MEMORY_KV_CACHE, LA_MEMORY_STEP_BUFFERS,
   LA_MEMORY_CROSS_KV, LA_MEMORY_VAE_CACHE
 };
 
+/* Each device holds @rows of its plan exactly; once the DiT has run
+ * (@ran), plus at most its activations row: the DiT may keep its
+ * temporaries' workspace between calls. @held, when not NULL, gets what
+ * each device holds. */
 static void
 check_held (LaEngine * e, const LaMemoryPlan * p, const LaMemoryRow * rows,
-    guint n_rows, const gchar * when)
+    guint n_rows, gboolean ran, const gchar * when, guint64 * held)
 {
   guint i;
 
   for (i = 0; i < p->n_devices; i++) {
     const LaMemoryPlanDevice *pd = &p->devices[i];
-    LaBackend *be = engine_device (e, pd->index)->backend;
+    LaBackend *be = plan_backend (e, pd);
     guint64 want = sum_rows (pd, rows, n_rows);
+    guint64 have = la_backend_get_allocated_bytes (be);
 
-    g_test_message ("%s: CPU%d holds %" G_GUINT64_FORMAT " bytes, the plan "
-        "%" G_GUINT64_FORMAT, when, pd->index,
-        la_backend_get_allocated_bytes (be), want);
-    g_assert_cmpuint (la_backend_get_allocated_bytes (be), ==, want);
+    g_test_message ("%s: %s%d holds %" G_GUINT64_FORMAT " bytes, the plan "
+        "%" G_GUINT64_FORMAT, when, pd->host ? "host " : "CPU", pd->index,
+        have, want);
+    g_assert_cmpuint (have, >=, want);
+    g_assert_cmpuint (have, <=, want + (ran ?
+            pd->bytes[LA_MEMORY_DIT_ACTIVATIONS] : 0));
+    if (held)
+      held[i] = have;
   }
 }
 
 /* One placement with weights per virtual device: who holds what, the
  * frames, the bytes. */
 static void
-run_per_device (const gchar * dit_devices, gint vae, guint n_devices)
+run_per_device_full (const gchar * dit_devices, gint vae, guint n_devices,
+    gboolean offload)
 {
-  LaMemoryPlan *p = plan_for (dit_devices, vae);
+  LaMemoryPlan *p = plan_for_full (dit_devices, vae, offload);
   const LaMemoryRow kept[] = {
     LA_MEMORY_DIT_WEIGHTS, LA_MEMORY_VAE_WEIGHTS, LA_MEMORY_AUDIO_ENCODER,
     LA_MEMORY_TEXT_ENCODER, LA_MEMORY_KV_CACHE, LA_MEMORY_STEP_BUFFERS
   };
-  guint64 encode_peak[LA_MAX_DEVICES + 1];
+  guint64 after_run[LA_MAX_DEVICES + 2], freed[LA_MAX_DEVICES + 2];
   GError *err = NULL;
   LaEngine *e;
   LaSession *s;
   GPtrArray *frames;
   guint i, k;
 
-  e = engine_new (LA_BACKEND_CPU, dit_devices, vae, LA_PRECISION_AUTO, TRUE,
-      &err);
+  e = engine_new_full (LA_BACKEND_CPU, dit_devices, vae, LA_PRECISION_AUTO,
+      TRUE, offload, &err);
   g_assert_no_error (err);
   g_assert_true (e->per_device);
   g_assert_cmpuint (e->n_devices, ==, n_devices);
-  g_assert_cmpuint (p->n_devices, ==, n_devices);
+  /* the plan lists the host too under offload */
+  g_assert_cmpuint (p->n_devices, ==, n_devices + (offload ? 1 : 0));
+  g_assert_true ((e->text_backend != NULL) == offload);
 
   /* the plan's placement: DiT where a stage computes, the rest on the
    * vae-device, nothing twice */
   for (i = 0; i < p->n_devices; i++) {
     const LaMemoryPlanDevice *pd = &p->devices[i];
-    const LaEngineDevice *ed = engine_device (e, pd->index);
+    const LaEngineDevice *ed;
+
+    if (pd->host) {
+      g_assert_true (offload);
+      g_assert_false (pd->holds_dit || pd->holds_vae);
+      continue;
+    }
+    ed = engine_device (e, pd->index);
 
     g_assert_cmpint (ed->holds_dit, ==, pd->holds_dit);
     g_assert_cmpint (ed->holds_vae, ==, pd->holds_vae);
@@ -193,46 +245,58 @@ run_per_device (const gchar * dit_devices, gint vae, guint n_devices)
   for (k = 0; k < e->n_dit_stages; k++)
     g_assert_true (e->stage_avatar[k] ==
         engine_device (e, (gint) e->stage_groups[k].devices[0].index)->avatar);
-  check_held (e, p, weights, G_N_ELEMENTS (weights), "loaded");
+  check_held (e, p, weights, G_N_ELEMENTS (weights), FALSE, "loaded", NULL);
 
   s = av_session_new (e, AV_PROMPT);
   /* the steps' caches and buffers are made with the session */
-  check_held (e, p, kept, G_N_ELEMENTS (kept), "session made");
-  for (i = 0; i < p->n_devices; i++)
-    encode_peak[i] =
-        la_backend_get_peak_bytes (engine_device (e,
-            p->devices[i].index)->backend);
+  check_held (e, p, kept, G_N_ELEMENTS (kept), FALSE, "session made", NULL);
 
   frames = av_run (s, pcm, n_pcm);
   g_assert_cmpuint (frames->len, ==, N_BLOCKS * LA_FRAMES_PER_BLOCK);
   av_assert_frames (frames, ref, 0, frames->len);
-  check_held (e, p, held_rows, G_N_ELEMENTS (held_rows), "after the run");
+  check_held (e, p, held_rows, G_N_ELEMENTS (held_rows), TRUE,
+      "after the run", after_run);
 
-  /* Nothing allocated on a device beyond its plan at any time, but for
-   * one thing the plan leaves out: the picture's encode (73 frames at
-   * once, in la_session_set_reference_image) on the vae-device, measured
-   * apart and reported. The run itself stays within the plan there too. */
+  /* Nothing allocated on a device beyond its plan at any time, the
+   * picture's encode (73 frames at once, in the session's set-up) on the
+   * vae-device included */
   for (i = 0; i < p->n_devices; i++) {
     const LaMemoryPlanDevice *pd = &p->devices[i];
-    LaBackend *be = engine_device (e, pd->index)->backend;
+    LaBackend *be = plan_backend (e, pd);
     guint64 total = la_memory_plan_device_total (pd);
 
-    g_test_message ("CPU%d: peak %" G_GUINT64_FORMAT " bytes (%"
-        G_GUINT64_FORMAT " by the session's set-up), plan total %"
-        G_GUINT64_FORMAT, pd->index, la_backend_get_peak_bytes (be),
-        encode_peak[i], total);
-    if (pd->holds_vae)
-      g_assert_cmpuint (la_backend_get_peak_bytes (be), <=,
-          MAX (encode_peak[i], total));
-    else
-      g_assert_cmpuint (la_backend_get_peak_bytes (be), <=, total);
+    g_test_message ("%s%d: peak %" G_GUINT64_FORMAT " bytes, plan total %"
+        G_GUINT64_FORMAT, pd->host ? "host " : "CPU", pd->index,
+        la_backend_get_peak_bytes (be), total);
+    if (pd->host)
+      /* the prompt's encode comes on top of umT5 there (not planned) */
+      continue;
+    g_assert_cmpuint (la_backend_get_peak_bytes (be), <=, total);
   }
 
   g_ptr_array_unref (frames);
   la_session_free (s);
-  check_held (e, p, weights, G_N_ELEMENTS (weights), "session freed");
+  check_held (e, p, weights, G_N_ELEMENTS (weights), TRUE, "session freed",
+      freed);
+  /* what the session gave back: its rows (and perhaps the DiT's
+   * workspace) */
+  for (i = 0; i < p->n_devices; i++) {
+    const LaMemoryPlanDevice *pd = &p->devices[i];
+    guint64 rows = sum_rows (pd, held_rows, G_N_ELEMENTS (held_rows))
+        - sum_rows (pd, weights, G_N_ELEMENTS (weights));
+
+    g_assert_cmpuint (after_run[i] - freed[i], >=, rows);
+    g_assert_cmpuint (after_run[i] - freed[i], <=, rows
+        + pd->bytes[LA_MEMORY_DIT_ACTIVATIONS]);
+  }
   la_engine_free (e);
   la_memory_plan_free (p);
+}
+
+static void
+run_per_device (const gchar * dit_devices, gint vae, guint n_devices)
+{
+  run_per_device_full (dit_devices, vae, n_devices, FALSE);
 }
 
 /* the same placement with the weights shared: one backend, one avatar */
@@ -266,6 +330,48 @@ test_one_stage (void)
 {
   run_shared ("0", 1);
   run_per_device ("0", 1, 2);
+}
+
+/* the DiT on the vae-device: its steps share the prompt's one cross K/V */
+static void
+test_one_device (void)
+{
+  run_per_device ("0", 0, 1);
+}
+
+/* offload=true: umT5 on the host backend; the vae-device holds exactly
+ * the umT5 row less than without, the frames are the same bytes */
+static void
+test_offload (void)
+{
+  LaMemoryPlan *on = plan_for_full ("0", 1, TRUE);
+  LaMemoryPlan *off = plan_for ("0", 1);
+
+  g_assert_cmpuint (on->n_devices, ==, 3);
+  g_assert_cmpuint (la_memory_plan_device_total (&on->devices[1]), ==,
+      la_memory_plan_device_total (&off->devices[1])
+      - off->devices[1].bytes[LA_MEMORY_TEXT_ENCODER]);
+  g_assert_cmpuint (la_memory_plan_device_total (&on->devices[2]), ==,
+      off->devices[1].bytes[LA_MEMORY_TEXT_ENCODER]);
+  la_memory_plan_free (on);
+  la_memory_plan_free (off);
+  /* the bytes and the frames, measured */
+  run_per_device_full ("0", 1, 2, TRUE);
+}
+
+/* with shared CPU weights offload changes nothing: no host backend */
+static void
+test_offload_shared (void)
+{
+  GError *err = NULL;
+  LaEngine *e = engine_new_full (LA_BACKEND_CPU, "0", 1, LA_PRECISION_AUTO,
+      FALSE, TRUE, &err);
+
+  g_assert_no_error (err);
+  g_assert_false (e->per_device);
+  g_assert_null (e->text_backend);
+  g_assert_cmpuint (e->n_devices, ==, 1);
+  la_engine_free (e);
 }
 
 static void
@@ -445,7 +551,10 @@ main (int argc, char **argv)
   ref = av_reference (pcm, n_pcm, N_BLOCKS, TRUE, AV_PROMPT);
 
   g_test_add_func ("/avatar/per-device/one-stage", test_one_stage);
+  g_test_add_func ("/avatar/per-device/one-device", test_one_device);
   g_test_add_func ("/avatar/per-device/two-stages", test_two_stages);
+  g_test_add_func ("/avatar/per-device/offload", test_offload);
+  g_test_add_func ("/avatar/per-device/offload-shared", test_offload_shared);
   g_test_add_func ("/avatar/per-device/bad-variable", test_bad_variable);
   g_test_add_func ("/avatar/per-device/memory-check", test_memory_check);
   g_test_add_func ("/avatar/per-device/cuda", test_cuda);

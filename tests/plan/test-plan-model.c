@@ -11,8 +11,12 @@
  * the bytes the backend's counters see the code allocate (the DiT at
  * every precision, the VAE and the encoders, one step's caches and
  * buffers, the prompt's cross K/V, the decoder's cache; again with the
- * GPU's bf16 compute played by the CPU, LIVEAVATAR_COMPUTE=bf16), and the
- * estimated rows bound what one forward and one decode allocate on top.
+ * GPU's bf16 compute played by the CPU, LIVEAVATAR_COMPUTE=bf16, the VAE
+ * then bf16 too), and the estimated rows bound what one forward, one
+ * decode and the reference picture's encode allocate on top. The
+ * placement rows mirror the engine: cross K/V per prompt or per step, a
+ * Ulysses group on its first device, umT5 in a host column under
+ * offload (none on the CPU backend).
  * The engine refuses, at load, a model that does not fit a CPU device
  * played with LIVEAVATAR_CPU_DEVICE_MEMORY, with the numbers, and
  * accepts one that fits exactly. The official model's parameter count is
@@ -220,7 +224,7 @@ check_step (void)
   LaAvatarSink sink = { NULL, 0, NULL };
   LaAvatarStep *s;
   GError *err = NULL;
-  guint64 base, held, peak0, transient;
+  guint64 base, held, peak0, peak, before, transient;
 
   la_test_seed (SEED);
   latents = la_test_rnd_array (n / 3 * (1 + LA_AVATAR_MOTION_LATENTS), 1.0);
@@ -253,12 +257,20 @@ check_step (void)
       la_backend_get_allocated_bytes (be) - base);
   g_assert_true (la_avatar_step_run (s, lat, 0, features, -1, &err));
   g_assert_no_error (err);
-  held = la_backend_get_allocated_bytes (be) - base;
-  g_assert_cmpuint (held, ==, row (p, LA_MEMORY_CROSS_KV) / steps);
+  peak = la_backend_get_peak_bytes (be);
+  /* the prompt's cross K/V, one copy per prompt (the prompt is this
+   * avatar's, shared by its steps): what the prompt gives back once the
+   * step has let it go (measured so, whatever else the DiT keeps between
+   * calls) */
+  la_avatar_step_free (s);
+  before = la_backend_get_allocated_bytes (be);
+  la_avatar_prompt_unref (pr);
+  held = before - la_backend_get_allocated_bytes (be);
+  g_assert_cmpuint (held, ==, row (p, LA_MEMORY_CROSS_KV));
   /* the loading's peak is below what a forward adds to the caches, so
    * the peak measures the forward */
-  g_assert_cmpuint (la_backend_get_peak_bytes (be), >, peak0);
-  transient = la_backend_get_peak_bytes (be) - base - held;
+  g_assert_cmpuint (peak, >, peak0);
+  transient = peak - base - held;
   g_test_message ("one forward: %" G_GUINT64_FORMAT " bytes of temporaries, "
       "%" G_GUINT64_FORMAT " estimated", transient,
       row (p, LA_MEMORY_DIT_ACTIVATIONS));
@@ -266,8 +278,6 @@ check_step (void)
   /* an estimate, but not a wild one */
   g_assert_cmpuint (row (p, LA_MEMORY_DIT_ACTIVATIONS), <=, 2 * transient);
 
-  la_avatar_step_free (s);
-  la_avatar_prompt_unref (pr);
   la_avatar_cond_unref (c);
   la_avatar_free (a);
   g_assert_cmpuint (la_backend_get_allocated_bytes (be), ==, 0);
@@ -289,6 +299,9 @@ test_step (void)
  * follows (bf16 weights, bf16 caches, the bf16 biases and norms the DiT
  * keeps for its bf16 linears), row for row */
 #define COMPUTE_ENV "LIVEAVATAR_COMPUTE"
+
+static void check_decoder (void);
+static void check_encode (void);
 
 static void
 test_bf16_compute (void)
@@ -321,10 +334,24 @@ test_bf16_compute (void)
   a = avatar_new (be, FALSE, FALSE, 2);
   g_assert_cmpint (la_avatar_get_compute (a), ==, LA_DIT_COMPUTE_BF16);
   g_assert_cmpint (la_avatar_get_precision (a), ==, LA_PRECISION_BF16);
+  /* the VAE computes in bf16 beside the bf16 DiT, its weights bf16 */
+  g_assert_cmpint (p->vae_dtype, ==, LA_DTYPE_BF16);
+  g_assert_cmpint (la_vae_get_dtype (la_avatar_get_vae (a)), ==, LA_DTYPE_BF16);
   g_assert_cmpuint (la_backend_get_allocated_bytes (be), ==,
       row (p, LA_MEMORY_DIT_WEIGHTS) + row (p, LA_MEMORY_VAE_WEIGHTS));
   la_avatar_free (a);
   la_backend_free (be);
+  /* against fp32's rows: every VAE weight half (the four fp32 latent
+   * tables apart), the stream cache exactly half */
+  g_unsetenv (COMPUTE_ENV);
+  f = plan_for (LA_PRECISION_AUTO, 2);
+  g_setenv (COMPUTE_ENV, "bf16", TRUE);
+  g_assert_cmpint (f->vae_dtype, ==, LA_DTYPE_F32);
+  g_assert_cmpuint (row (f, LA_MEMORY_VAE_WEIGHTS) - 4 * LA_VAE_Z_DIM * 4, ==,
+      2 * (row (p, LA_MEMORY_VAE_WEIGHTS) - 4 * LA_VAE_Z_DIM * 4));
+  g_assert_cmpuint (row (f, LA_MEMORY_VAE_CACHE), ==,
+      2 * row (p, LA_MEMORY_VAE_CACHE));
+  la_memory_plan_free (f);
   la_memory_plan_free (p);
 
   check_dit_compute (LA_PRECISION_BF16, LA_DIT_WEIGHTS_BF16,
@@ -334,11 +361,13 @@ test_bf16_compute (void)
         LA_DIT_COMPUTE_BF16);
   la_backend_free (be);
   check_step ();
+  check_decoder ();
+  check_encode ();
   g_unsetenv (COMPUTE_ENV);
 }
 
 static void
-test_decoder (void)
+check_decoder (void)
 {
   LaMemoryPlan *p = plan_for (LA_PRECISION_AUTO, 4);
   LaBackend *be = cpu ();
@@ -377,6 +406,7 @@ test_decoder (void)
       G_GUINT64_FORMAT " planned), %" G_GUINT64_FORMAT " temporary (%"
       G_GUINT64_FORMAT " estimated)", held, row (p, LA_MEMORY_VAE_CACHE),
       transient, row (p, LA_MEMORY_VAE_ACTIVATIONS));
+  g_assert_cmpint (la_vae_get_dtype (la_avatar_get_vae (a)), ==, p->vae_dtype);
   g_assert_cmpuint (held, ==, row (p, LA_MEMORY_VAE_CACHE));
   g_assert_cmpuint (transient, <=, row (p, LA_MEMORY_VAE_ACTIVATIONS));
   g_assert_cmpuint (row (p, LA_MEMORY_VAE_ACTIVATIONS), <=, 3 * transient);
@@ -389,6 +419,55 @@ test_decoder (void)
   g_free (latents);
   g_free (block);
   g_free (rgb);
+}
+
+static void
+test_decoder (void)
+{
+  check_decoder ();
+}
+
+/* The reference picture's encode (73 copies through the encoder at once):
+ * its peak over what was held before stays within the estimated row,
+ * and the estimate is not a wild one. */
+static void
+check_encode (void)
+{
+  LaMemoryPlan *p = plan_for (LA_PRECISION_AUTO, 4);
+  LaBackend *be = cpu ();
+  LaAvatar *a = avatar_new (be, FALSE, FALSE, 4);
+  guint8 *rgb = g_malloc ((gsize) W * H * 3);
+  LaAvatarCond *c;
+  GError *err = NULL;
+  guint64 base, transient;
+  gsize i;
+
+  for (i = 0; i < (gsize) W * H * 3; i++)
+    rgb[i] = (guint8) (i * 29 % 251);
+  base = la_backend_get_allocated_bytes (be);
+  g_assert_cmpuint (la_backend_get_peak_bytes (be), ==, base);
+  c = la_avatar_cond_new (a, rgb, W * 3, &err);
+  g_assert_no_error (err);
+  /* the latents are host arrays: nothing stays on the backend */
+  g_assert_cmpuint (la_backend_get_allocated_bytes (be), ==, base);
+  transient = la_backend_get_peak_bytes (be) - base;
+  g_test_message ("picture encode (%s VAE): %" G_GUINT64_FORMAT " bytes at "
+      "the peak, %" G_GUINT64_FORMAT " estimated",
+      la_dtype_name (p->vae_dtype), transient,
+      row (p, LA_MEMORY_PICTURE_ENCODE));
+  g_assert_cmpuint (transient, <=, row (p, LA_MEMORY_PICTURE_ENCODE));
+  g_assert_cmpuint (row (p, LA_MEMORY_PICTURE_ENCODE), <=, 2 * transient);
+  la_avatar_cond_unref (c);
+  la_avatar_free (a);
+  la_backend_free (be);
+  la_memory_plan_free (p);
+  g_free (rgb);
+}
+
+static void
+test_encode (void)
+{
+  check_encode ();
 }
 
 /* ---- the engine refuses what does not fit ---- */
@@ -559,6 +638,125 @@ test_official (void)
   la_memory_model_clear (&m);
 }
 
+/* what the engine places where: one cross K/V per prompt where the
+ * prompt's avatar runs the steps, one per step elsewhere; a Ulysses group
+ * on its first device with every head; umT5 on the host under offload */
+static LaMemoryPlan *
+official_plan (const gchar * dit_devices, gint vae, gint ulysses,
+    gboolean offload)
+{
+  LaMemoryModel m;
+  LaMemoryPlanConfig pc;
+  LaMemoryPlan *p;
+  GError *err = NULL;
+
+  la_memory_model_official (&m);
+  la_memory_plan_config_init (&pc);
+  pc.backend = LA_BACKEND_CUDA;
+  pc.precision = LA_PRECISION_FP8;
+  pc.dit_devices = dit_devices;
+  pc.vae_device = vae;
+  pc.ulysses_size = ulysses;
+  pc.offload = offload;
+  p = la_memory_plan_new (&m, &pc, &err);
+  g_assert_no_error (err);
+  la_memory_model_clear (&m);
+  return p;
+}
+
+static void
+test_placement (void)
+{
+  LaMemoryPlan *same = official_plan ("0", -1, 1, FALSE);
+  LaMemoryPlan *apart = official_plan ("0", 1, 1, FALSE);
+  LaMemoryPlan *two = official_plan ("0,1", -1, 1, FALSE);
+  LaMemoryPlan *uly = official_plan ("0,1,2,3", -1, 2, FALSE);
+  LaMemoryPlan *off = official_plan ("0", -1, 1, TRUE);
+  LaMemoryPlan *off_apart = official_plan ("0", 1, 1, TRUE);
+  guint64 cross = same->devices[0].bytes[LA_MEMORY_CROSS_KV];
+  LaMemoryModel m;
+  guint r;
+
+  la_memory_model_official (&m);
+  /* bf16 compute on CUDA: the VAE in bf16 too */
+  g_assert_cmpint (same->vae_dtype, ==, LA_DTYPE_BF16);
+  g_assert_cmpuint (same->devices[0].bytes[LA_MEMORY_VAE_WEIGHTS], ==,
+      m.vae_params * 2 + 4 * LA_VAE_Z_DIM * 4);
+  g_assert_cmpuint (same->devices[0].bytes[LA_MEMORY_PICTURE_ENCODE], >, 0);
+
+  /* cross K/V: 40 layers, K and V, 512 rows of 5120 in bf16 */
+  g_assert_cmpuint (cross, ==, 40ull * 2 * 512 * 5120 * 2);
+  g_assert_cmpuint (apart->devices[0].bytes[LA_MEMORY_CROSS_KV], ==, 4 * cross);
+  g_assert_cmpuint (apart->devices[1].bytes[LA_MEMORY_CROSS_KV], ==, 0);
+  g_assert_cmpuint (two->devices[0].bytes[LA_MEMORY_CROSS_KV], ==, 2 * cross);
+  g_assert_cmpuint (two->devices[1].bytes[LA_MEMORY_CROSS_KV], ==, cross);
+
+  /* Ulysses 2 over 4 devices: the groups' first devices, 0 and 2, with
+   * the whole caches of their 2 steps; 1 holds nothing; 3 the VAE */
+  g_assert_cmpuint (uly->n_devices, ==, 3);
+  g_assert_cmpint (uly->devices[0].index, ==, 0);
+  g_assert_cmpint (uly->devices[1].index, ==, 2);
+  g_assert_cmpint (uly->devices[2].index, ==, 3);
+  g_assert_true (uly->devices[1].holds_dit);
+  g_assert_false (uly->devices[2].holds_dit);
+  g_assert_true (uly->devices[2].holds_vae);
+  g_assert_cmpuint (uly->devices[1].bytes[LA_MEMORY_KV_CACHE], ==,
+      same->devices[0].bytes[LA_MEMORY_KV_CACHE] / 2);
+  g_assert_cmpuint (uly->devices[1].bytes[LA_MEMORY_CROSS_KV], ==, 2 * cross);
+  g_assert_cmpuint (uly->devices[0].bytes[LA_MEMORY_DIT_WEIGHTS], ==,
+      same->devices[0].bytes[LA_MEMORY_DIT_WEIGHTS]);
+
+  /* offload: umT5 alone in a host column, the GPU less exactly that */
+  g_assert_cmpuint (off->n_devices, ==, 2);
+  g_assert_true (off->devices[1].host);
+  g_assert_cmpstr (off->devices[1].name, ==, "host");
+  g_assert_cmpuint (off->devices[1].bytes[LA_MEMORY_TEXT_ENCODER], ==,
+      m.text_weight_bytes);
+  g_assert_cmpuint (la_memory_plan_device_total (&off->devices[1]), ==,
+      m.text_weight_bytes);
+  g_assert_cmpuint (la_memory_plan_device_total (&off->devices[0]), ==,
+      la_memory_plan_device_total (&same->devices[0]) - m.text_weight_bytes);
+  for (r = 0; r < LA_MEMORY_N_ROWS; r++)
+    if (r != LA_MEMORY_TEXT_ENCODER)
+      g_assert_cmpuint (off->devices[0].bytes[r], ==,
+          same->devices[0].bytes[r]);
+  g_assert_cmpuint (off_apart->n_devices, ==, 3);
+  g_assert_cmpuint (off_apart->devices[1].bytes[LA_MEMORY_TEXT_ENCODER], ==, 0);
+  g_assert_true (off_apart->devices[2].host);
+
+  la_memory_plan_free (same);
+  la_memory_plan_free (apart);
+  la_memory_plan_free (two);
+  la_memory_plan_free (uly);
+  la_memory_plan_free (off);
+  la_memory_plan_free (off_apart);
+  la_memory_model_clear (&m);
+}
+
+/* on the CPU backend offload changes nothing: one process, the host */
+static void
+test_offload_cpu (void)
+{
+  LaMemoryModel m;
+  LaMemoryPlanConfig pc;
+  LaMemoryPlan *a, *b;
+  GError *err = NULL;
+
+  la_memory_model_official (&m);
+  la_memory_plan_config_init (&pc);
+  a = la_memory_plan_new (&m, &pc, &err);
+  pc.offload = TRUE;
+  b = la_memory_plan_new (&m, &pc, &err);
+  g_assert_no_error (err);
+  g_assert_cmpuint (b->n_devices, ==, 1);
+  g_assert_false (b->config.offload);
+  g_assert_cmpmem (a->devices[0].bytes, sizeof (a->devices[0].bytes),
+      b->devices[0].bytes, sizeof (b->devices[0].bytes));
+  la_memory_plan_free (a);
+  la_memory_plan_free (b);
+  la_memory_model_clear (&m);
+}
+
 static void
 test_bad (void)
 {
@@ -583,7 +781,16 @@ test_bad (void)
   g_assert_null (la_memory_plan_new (&m, &pc, &err));
   g_assert_nonnull (err);
   g_clear_error (&err);
+  pc.dit_devices = "0,1,0";
+  g_assert_null (la_memory_plan_new (&m, &pc, &err));
+  g_assert_error (err, LA_ERROR, LA_ERROR_DEVICE);
+  g_clear_error (&err);
   pc.dit_devices = "0";
+  pc.compute = (LaDitCompute) 7;
+  g_assert_null (la_memory_plan_new (&m, &pc, &err));
+  g_assert_error (err, LA_ERROR, LA_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&err);
+  pc.compute = LA_DIT_COMPUTE_AUTO;
   pc.width = 100;
   g_assert_null (la_memory_plan_new (&m, &pc, &err));
   g_assert_error (err, LA_ERROR, LA_ERROR_INVALID_ARGUMENT);
@@ -607,8 +814,11 @@ main (int argc, char **argv)
   g_test_add_func ("/plan/model/step", test_step);
   g_test_add_func ("/plan/model/bf16-compute", test_bf16_compute);
   g_test_add_func ("/plan/model/decoder", test_decoder);
+  g_test_add_func ("/plan/model/picture-encode", test_encode);
   g_test_add_func ("/plan/engine/refuse-accept", test_engine);
   g_test_add_func ("/plan/official", test_official);
+  g_test_add_func ("/plan/placement", test_placement);
+  g_test_add_func ("/plan/offload-cpu", test_offload_cpu);
   g_test_add_func ("/plan/bad", test_bad);
   status = g_test_run ();
   la_test_tiny_model_free (tiny_dir);

@@ -52,7 +52,10 @@ la_avatar_prompt_new (LaAvatar * avatar, const gchar * text, GError ** error)
   }
   ne[0] = LA_TEXT_LEN;
   ne[1] = avatar->text_dim;
-  if (!(ctx = la_avatar_tensor (avatar, 2, ne, NULL, error))
+  /* on the encoder's backend, which may not be the avatar's (offload) */
+  if (!(ctx = la_tensor_new (la_t5_encoder_get_backend
+              (la_t5_text_encoder_get_encoder (te)), LA_DTYPE_F32, 2, ne,
+              error))
       || !la_t5_text_encoder_encode (te, text ? text : "", ctx, &info, error))
     goto out;
   all = g_new (gfloat, ne[0] * ne[1]);

@@ -165,6 +165,41 @@ vae_read (gpointer ck, const gchar * name, gint ndim, const gint64 * shape,
   return la_checkpoint_read_f32 (ck, name, ndim, shape, error);
 }
 
+/* Live Avatar's VAE computes in its param_dtype, bf16, beside its bf16
+ * DiT (causal_s2v_pipeline_tpp.py:131-133): the VAE follows the DiT's
+ * compute dtype, unless LA_AVATAR_VAE_COMPUTE_ENV says otherwise. */
+LaDType
+la_avatar_resolve_vae_dtype (LaDitCompute compute)
+{
+  const gchar *env = g_getenv (LA_AVATAR_VAE_COMPUTE_ENV);
+
+  if (env && g_ascii_strcasecmp (env, "bf16") == 0)
+    return LA_DTYPE_BF16;
+  if (env && (g_ascii_strcasecmp (env, "f32") == 0
+          || g_ascii_strcasecmp (env, "fp32") == 0))
+    return LA_DTYPE_F32;
+  if (env && *env)
+    g_warning ("%s=%s is not f32 or bf16: ignored",
+        LA_AVATAR_VAE_COMPUTE_ENV, env);
+  return compute == LA_DIT_COMPUTE_BF16 ? LA_DTYPE_BF16 : LA_DTYPE_F32;
+}
+
+/* A backend with a bf16 DiT but not every bf16 op the VAE needs keeps the
+ * VAE in fp32, with a warning. */
+static LaDType
+vae_dtype (LaAvatar * a)
+{
+  LaDType dtype = la_avatar_resolve_vae_dtype (a->compute);
+
+  if (dtype == LA_DTYPE_BF16
+      && !la_vae_backend_supports (a->backend, LA_DTYPE_BF16)) {
+    g_warning ("Live Avatar: this backend lacks bf16 VAE ops; the VAE "
+        "computes in fp32");
+    return LA_DTYPE_F32;
+  }
+  return dtype;
+}
+
 /* Wan2.1_VAE.pth stores no configuration: the base width comes from the
  * first convolution (a tiny model's is small), the rest is Wan2.1's; a
  * checkpoint that differs fails in la_vae_new () naming the tensor. */
@@ -189,8 +224,8 @@ load_vae (LaAvatar * a, const gchar * dir, GError ** error)
   if (conv1 && conv1->ndim == 5 && conv1->shape[0] > 0
       && conv1->shape[0] < 65536)
     vc.dim = (gint) conv1->shape[0];
-  vae = la_vae_new (a->backend, &vc, LA_VAE_ENCODER | LA_VAE_DECODER,
-      vae_read, ck, error);
+  vae = la_vae_new_with_dtype (a->backend, &vc, LA_VAE_ENCODER
+      | LA_VAE_DECODER, vae_dtype (a), vae_read, ck, error);
 
 out:
   la_checkpoint_free (ck);
@@ -246,8 +281,8 @@ load_encoders (LaAvatar * a, const LaAvatarConfig * cfg,
   gboolean ok = FALSE;
 
   if (cfg->load_text_encoder) {
-    a->text_encoder = la_t5_text_encoder_new (a->backend, cfg->model_dir,
-        error);
+    a->text_encoder = la_t5_text_encoder_new (cfg->text_backend ?
+        cfg->text_backend : a->backend, cfg->model_dir, error);
     if (!a->text_encoder)
       goto out;
     if (la_t5_text_encoder_get_dim (a->text_encoder) != dc->text_dim) {

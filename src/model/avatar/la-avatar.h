@@ -60,6 +60,10 @@ G_BEGIN_DECLS
 /* the T5 checkpoint and tokenizer folder: LA_T5_CHECKPOINT_FILE,
  * LA_T5_TOKENIZER_DIR (la-t5-text-encoder.h) */
 
+/* "f32" or "bf16": the VAE's compute dtype whatever the DiT's (to tell
+ * the VAE's share of the bf16 error from the DiT's) */
+#define LA_AVATAR_VAE_COMPUTE_ENV "LIVEAVATAR_VAE_COMPUTE"
+
 /* Live Avatar's block and clip geometry (s2v_causal_sft.yaml, generate) */
 #define LA_AVATAR_LATENTS_PER_BLOCK 3
 #define LA_AVATAR_FRAMES_PER_BLOCK 12
@@ -83,12 +87,20 @@ typedef struct
   gboolean load_dit;
   gboolean load_vae;
   /* the DiT's linear weights (la-dit.h LaDitWeights); AUTO is
-   * la_avatar_resolve_precision ()'s choice for the backend. The VAE and
-   * the encoders stay fp32. */
+   * la_avatar_resolve_precision ()'s choice for the backend. The encoders
+   * keep their own storage (wav2vec2 fp32, umT5's matrices bf16). */
   LaPrecision precision;
   /* the DiT's compute dtype (la-dit.h LaDitCompute); AUTO is
-   * la_avatar_resolve_compute ()'s choice */
+   * la_avatar_resolve_compute ()'s choice. The VAE computes in the same
+   * dtype, as Live Avatar runs its VAE in bf16 beside its bf16 DiT
+   * (la_vae_new_with_dtype (): BF16 under BF16 compute, else F32), unless
+   * LA_AVATAR_VAE_COMPUTE_ENV is set. */
   LaDitCompute compute;
+  /* where umT5 is loaded and prompts are encoded: NULL is the avatar's
+   * own backend; another (the engine's host CPU backend under offload)
+   * keeps its weights off the device. Borrowed: it must outlive the
+   * avatar. Prompts are host floats either way. */
+  LaBackend *text_backend;
 } LaAvatarConfig;
 
 /* 704x384, 4 steps, the DiT, the VAE, both encoders, LA_PRECISION_AUTO */
@@ -106,6 +118,11 @@ LaPrecision     la_avatar_resolve_precision (LaPrecision precision,
  * numerics, also on the CPU), else la_avatar_resolve_precision (). */
 void            la_avatar_resolve_compute (LaPrecision * precision,
     LaDitCompute * compute, LaBackendKind kind);
+/* the VAE's compute dtype beside a DiT computing in @compute (resolved):
+ * BF16 under BF16, else F32; LA_AVATAR_VAE_COMPUTE_ENV overrides. (A
+ * backend without the VAE's bf16 ops keeps it F32: la_vae_get_dtype ()
+ * tells.) */
+LaDType         la_avatar_resolve_vae_dtype (LaDitCompute compute);
 /* "auto", "fp32", "bf16", "fp8"; NULL for a value out of the enum */
 const gchar    *la_precision_name (LaPrecision precision);
 
@@ -113,8 +130,9 @@ typedef struct _LaAvatar LaAvatar;
 
 /* Reads config.json, the DiT (sharded safetensors through the index, or
  * one file) with the LoRA merged in and its linear weights stored at
- * cfg->precision, the VAE, and when asked umT5 with its tokenizer and
- * wav2vec2, onto @backend. Errors name the file (and tensor):
+ * cfg->precision, the VAE in the compute dtype, and when asked umT5 with
+ * its tokenizer (onto cfg->text_backend when set) and wav2vec2, onto
+ * @backend. Errors name the file (and tensor):
  * LA_ERROR_MODEL_NOT_FOUND, LA_ERROR_MODEL_INVALID; a precision out of
  * the enum is LA_ERROR_INVALID_ARGUMENT, one @backend cannot run
  * LA_ERROR_NOT_SUPPORTED (before any weight is read). Read-only

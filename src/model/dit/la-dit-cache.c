@@ -162,12 +162,11 @@ la_dit_cache_set_origin (LaDitCache * cache, gint64 frame_index)
 static LaTensor *
 positions (LaDitScratch * s, const gint32 * pos, gint64 n, GError ** error)
 {
-  LaTensor *t = la_tensor_new (s->dit->backend, LA_DTYPE_I32, 2,
-      SHAPE (n, 3), error);
+  LaTensor *t = la_dit_scratch_new_typed (s, LA_DTYPE_I32, 2, SHAPE (n, 3),
+      error);
 
   if (!t)
     return NULL;
-  g_ptr_array_add (s->tensors, t);
   if (!la_tensor_set_data (t, 0, pos, n * 3 * sizeof (gint32), error))
     return NULL;
   return t;

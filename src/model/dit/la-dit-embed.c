@@ -175,7 +175,7 @@ la_dit_text_embedding (LaDit * dit, LaTensor * y, const LaTensor * context,
   LaTensor *hidden, *rows, *pad;
   gboolean ok = FALSE;
 
-  la_dit_scratch_init (&s, dit);
+  la_dit_scratch_init_transient (&s, dit);
   if (!context || !y || context->n_dims != 2 || context->ne[1] != c->text_dim
       || context->ne[0] > c->text_len || y->n_dims != 2
       || y->ne[0] != c->text_len || y->ne[1] != c->dim) {
@@ -231,7 +231,7 @@ la_dit_cross_kv_new (LaDit * dit, const LaTensor * context, GError ** error)
   kv->n_layers = c->num_layers;
   kv->k = g_new0 (LaTensor *, c->num_layers);
   kv->v = g_new0 (LaTensor *, c->num_layers);
-  la_dit_scratch_init (&s, dit);
+  la_dit_scratch_init_transient (&s, dit);
   /* Live Avatar's text embedding is bf16 under autocast: the K/V
    * linears read it rounded */
   ctx = context;

@@ -73,6 +73,9 @@ typedef struct
   LaDitLinear     adain;        /* [2 dim, dim]: shift, then scale */
 } LaDitInjector;
 
+/* temporaries' memory, la-dit-scratch.h */
+typedef struct _LaDitWorkspace LaDitWorkspace;
+
 struct _LaDit
 {
   LaBackend      *backend;
@@ -106,6 +109,9 @@ struct _LaDit
   LaDitWeights    weights;
   LaDitCompute    compute;
   LaDType         cdtype;       /* the compute dtype's LaDType */
+  /* the workspaces no thread is using (la-dit-scratch.h) */
+  GMutex          ws_lock;
+  GSList         *idle_ws;
 };
 
 /* a new fp32 tensor on the DiT's backend, freed by the caller */

@@ -774,6 +774,7 @@ la_dit_new_with_compute (LaBackend * backend, const LaDitConfig * cfg,
   dit->compute = compute;
   dit->cdtype = la_dit_compute_dtype (compute);
   dit->tensors = g_ptr_array_new ();
+  g_mutex_init (&dit->ws_lock);
   dit->blocks = g_new0 (LaDitBlock, cfg->num_layers);
   if (lora && !index_lora (dit, lora, &pairs, error))
     goto error;
@@ -830,6 +831,8 @@ la_dit_free (LaDit * dit)
 
   if (!dit)
     return;
+  la_dit_release_workspaces (dit);
+  g_mutex_clear (&dit->ws_lock);
   for (i = dit->tensors->len; i > 0; i--)
     la_tensor_free (g_ptr_array_index (dit->tensors, i - 1));
   g_ptr_array_free (dit->tensors, TRUE);

@@ -190,6 +190,12 @@ LaDit          *la_dit_new_with_compute (LaBackend * backend,
 LaDitCompute    la_dit_get_compute (LaDit * dit);
 
 void            la_dit_free (LaDit * dit);
+/* A call's temporaries live in a workspace, one per thread calling at
+ * once, kept between calls and grown to the most a call of the DiT API
+ * has needed, so that calls of shapes seen before allocate nothing (the
+ * steady state of a step). Between calls they stay allocated: this frees
+ * those no call is using (the next call allocates as it goes again). */
+void            la_dit_release_workspaces (LaDit * dit);
 const LaDitConfig *la_dit_get_config (LaDit * dit);
 /* LoRA pairs merged at load */
 guint           la_dit_get_n_lora_merged (LaDit * dit);
