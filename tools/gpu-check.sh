@@ -14,7 +14,9 @@
 #      skipping: flash attention, FP8 linear, bf16 compute, per-device),
 #   6. the benchmarks with their PyTorch baselines in the same command:
 #      attention (flash and v1 vs SDPA), one DiT forward at the 14B shapes
-#      (bf16 weights and compute; FP8 linears) vs a PyTorch bf16 block.
+#      (bf16 weights and compute; FP8 linears) vs a PyTorch bf16 block,
+#      and end to end at 704x384 on a real-size random model (4 DiT layers,
+#      the DiT scaled to 40: time to first frame, fps, VAE per block).
 # Steps 1-5 take a few minutes; 6 about as long again. STEPS="1 2 3 4 5 6"
 # picks some.
 # Writes everything under ${OUT:-out/gpu-check} and prints a summary.
@@ -80,4 +82,8 @@ if want 6; then
     | tee "$out/bench-dit-bf16.txt" | tail -12
   BUILD=build-gpu tools/bench-dit.sh --precision fp8 --layers 4 2>&1 \
     | tee "$out/bench-dit-fp8.txt" | tail -12
+  for p in bf16 fp8; do
+    BUILD=build-gpu tools/bench-e2e.sh --dit-layers 4 --no-t5 --precision $p \
+      2>&1 | tee "$out/bench-e2e-$p.txt" | tail -12
+  done
 fi

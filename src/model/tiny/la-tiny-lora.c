@@ -24,26 +24,24 @@
 
 #include <math.h>
 
-#define DIM LA_TINY_DIT_DIM
-#define FFN LA_TINY_DIT_FFN_DIM
-#define R LA_TINY_LORA_RANK
 
 static void
-add_pair (GPtrArray * l, LaTinyRng * rng, const gchar * module, gint64 in,
-    gint64 out)
+add_pair (GPtrArray * l, LaTinyRng * rng, gint64 r, const gchar * module,
+    gint64 in, gint64 out)
 {
-  gint64 a[2] = { R, in }, b[2] = { out, R };
+  gint64 a[2] = { r, in }, b[2] = { out, r };
   gchar *n = g_strdup_printf ("%s.lora_A.default.weight", module);
 
   la_tiny_add (l, rng, n, 2, a, 0.0, 1.0 / sqrt ((gdouble) in));
   g_free (n);
   n = g_strdup_printf ("%s.lora_B.default.weight", module);
-  la_tiny_add (l, rng, n, 2, b, 0.0, 0.3 / sqrt ((gdouble) R));
+  la_tiny_add (l, rng, n, 2, b, 0.0, 0.3 / sqrt ((gdouble) r));
   g_free (n);
 }
 
 static void
-add_attention (GPtrArray * l, LaTinyRng * rng, const gchar * prefix)
+add_attention (GPtrArray * l, LaTinyRng * rng, const LaTinySizes * s,
+    const gchar * prefix)
 {
   static const gchar *const proj[] = { "q", "k", "v", "o" };
   guint i;
@@ -51,38 +49,38 @@ add_attention (GPtrArray * l, LaTinyRng * rng, const gchar * prefix)
   for (i = 0; i < G_N_ELEMENTS (proj); i++) {
     gchar *m = g_strdup_printf ("%s.%s", prefix, proj[i]);
 
-    add_pair (l, rng, m, DIM, DIM);
+    add_pair (l, rng, s->lora_rank, m, s->dit_dim, s->dit_dim);
     g_free (m);
   }
 }
 
 GPtrArray *
-la_tiny_lora_tensors (guint64 seed)
+la_tiny_lora_tensors (const LaTinySizes * s, guint64 seed)
 {
   GPtrArray *l = la_tiny_tensors_new ();
   LaTinyRng rng;
   gint i;
 
   la_tiny_rng_init (&rng, seed, 5);
-  for (i = 0; i < LA_TINY_DIT_NUM_LAYERS; i++) {
+  for (i = 0; i < s->dit_num_layers; i++) {
     gchar *p = g_strdup_printf ("blocks.%d.self_attn", i);
 
-    add_attention (l, &rng, p);
+    add_attention (l, &rng, s, p);
     g_free (p);
     p = g_strdup_printf ("blocks.%d.cross_attn", i);
-    add_attention (l, &rng, p);
+    add_attention (l, &rng, s, p);
     g_free (p);
     p = g_strdup_printf ("blocks.%d.ffn.0", i);
-    add_pair (l, &rng, p, DIM, FFN);
+    add_pair (l, &rng, s->lora_rank, p, s->dit_dim, s->dit_ffn_dim);
     g_free (p);
     p = g_strdup_printf ("blocks.%d.ffn.2", i);
-    add_pair (l, &rng, p, FFN, DIM);
+    add_pair (l, &rng, s->lora_rank, p, s->dit_ffn_dim, s->dit_dim);
     g_free (p);
   }
-  for (i = 0; i < LA_TINY_DIT_N_INJECT; i++) {
+  for (i = 0; i < s->dit_n_inject; i++) {
     gchar *p = g_strdup_printf ("audio_injector.injector.%d", i);
 
-    add_attention (l, &rng, p);
+    add_attention (l, &rng, s, p);
     g_free (p);
   }
   return l;

@@ -21,9 +21,6 @@
 
 #include <math.h>
 
-#define DIM LA_TINY_T5_DIM
-#define FFN LA_TINY_T5_DIM_FFN
-#define HEADS LA_TINY_T5_NUM_HEADS
 #define SQRT3 1.7320508075688772
 
 /* uniform with standard deviation @std */
@@ -37,33 +34,33 @@ add_std (GPtrArray * l, LaTinyRng * rng, const gchar * name, gint64 rows,
 }
 
 GPtrArray *
-la_tiny_t5_tensors (guint64 seed, gint64 vocab_size)
+la_tiny_t5_tensors (const LaTinySizes * s, guint64 seed, gint64 vocab_size)
 {
   GPtrArray *l = la_tiny_tensors_new ();
   LaTinyRng rng;
-  gint64 dim = DIM;
+  gint64 dim = s->t5_dim, ffn = s->t5_dim_ffn;
   gint i;
 
   la_tiny_rng_init (&rng, seed, 3);
-  add_std (l, &rng, "token_embedding.weight", vocab_size, DIM, 1.0);
-  for (i = 0; i < LA_TINY_T5_NUM_LAYERS; i++) {
+  add_std (l, &rng, "token_embedding.weight", vocab_size, dim, 1.0);
+  for (i = 0; i < s->t5_num_layers; i++) {
     gchar *p = g_strdup_printf ("blocks.%d.", i), *n;
 
 #define NAME(s) (g_free (n), n = g_strconcat (p, s, NULL))
     n = NULL;
     la_tiny_add_gain (l, &rng, NAME ("norm1.weight"), 1, &dim);
     /* q: (dim * dim_attn) ** -0.5, dim_attn = dim here */
-    add_std (l, &rng, NAME ("attn.q.weight"), DIM, DIM, pow (DIM * DIM, -0.5));
-    add_std (l, &rng, NAME ("attn.k.weight"), DIM, DIM, pow (DIM, -0.5));
-    add_std (l, &rng, NAME ("attn.v.weight"), DIM, DIM, pow (DIM, -0.5));
-    add_std (l, &rng, NAME ("attn.o.weight"), DIM, DIM, pow (DIM, -0.5));
+    add_std (l, &rng, NAME ("attn.q.weight"), dim, dim, pow (dim * dim, -0.5));
+    add_std (l, &rng, NAME ("attn.k.weight"), dim, dim, pow (dim, -0.5));
+    add_std (l, &rng, NAME ("attn.v.weight"), dim, dim, pow (dim, -0.5));
+    add_std (l, &rng, NAME ("attn.o.weight"), dim, dim, pow (dim, -0.5));
     la_tiny_add_gain (l, &rng, NAME ("norm2.weight"), 1, &dim);
-    add_std (l, &rng, NAME ("ffn.gate.0.weight"), FFN, DIM, pow (DIM, -0.5));
-    add_std (l, &rng, NAME ("ffn.fc1.weight"), FFN, DIM, pow (DIM, -0.5));
-    add_std (l, &rng, NAME ("ffn.fc2.weight"), DIM, FFN, pow (FFN, -0.5));
+    add_std (l, &rng, NAME ("ffn.gate.0.weight"), ffn, dim, pow (dim, -0.5));
+    add_std (l, &rng, NAME ("ffn.fc1.weight"), ffn, dim, pow (dim, -0.5));
+    add_std (l, &rng, NAME ("ffn.fc2.weight"), dim, ffn, pow (ffn, -0.5));
     /* a trained bias is of order one; Wan's init would make it vanish */
     add_std (l, &rng, NAME ("pos_embedding.embedding.weight"),
-        LA_TINY_T5_NUM_BUCKETS, HEADS, 1.0);
+        s->t5_num_buckets, s->t5_num_heads, 1.0);
 #undef NAME
     g_free (n);
     g_free (p);

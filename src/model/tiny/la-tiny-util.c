@@ -13,6 +13,8 @@
 
 #include <math.h>
 
+#define GOLDEN 0x9e3779b97f4a7c15ull
+
 /* splitmix64's output function (Vigna's splitmix64.c) */
 static guint64
 mix64 (guint64 z)
@@ -27,15 +29,19 @@ la_tiny_rng_init (LaTinyRng * rng, guint64 seed, guint64 stream)
 {
   /* the stream number mixed in, so that seed s of one file is not seed
    * s + 1 of another */
-  rng->state = mix64 (seed ^ mix64 (stream + 0x9e3779b97f4a7c15ull));
+  rng->state = mix64 (seed ^ mix64 (stream + GOLDEN));
+}
+
+static inline gdouble
+uniform_at (guint64 state)
+{
+  return (gdouble) (mix64 (state) >> 11) * 0x1.0p-52 - 1.0;
 }
 
 gdouble
 la_tiny_rng_uniform (LaTinyRng * rng)
 {
-  guint64 z = mix64 (rng->state += 0x9e3779b97f4a7c15ull);
-
-  return (gdouble) (z >> 11) * 0x1.0p-52 - 1.0;
+  return uniform_at (rng->state += GOLDEN);
 }
 
 static void
@@ -44,7 +50,6 @@ tensor_free (gpointer p)
   LaTinyTensor *t = p;
 
   g_free (t->name);
-  g_free (t->data);
   g_free (t);
 }
 
@@ -54,12 +59,11 @@ la_tiny_tensors_new (void)
   return g_ptr_array_new_with_free_func (tensor_free);
 }
 
-gfloat *
+void
 la_tiny_add (GPtrArray * list, LaTinyRng * rng, const gchar * name,
     gint ndim, const gint64 * shape, gdouble offset, gdouble amp)
 {
   LaTinyTensor *t = g_new0 (LaTinyTensor, 1);
-  gint64 i;
   gint d;
 
   g_assert (ndim >= 0 && ndim <= LA_TINY_MAX_DIMS);
@@ -70,11 +74,23 @@ la_tiny_add (GPtrArray * list, LaTinyRng * rng, const gchar * name,
     t->shape[d] = shape[d];
     t->numel *= shape[d];
   }
-  t->data = g_new (gfloat, MAX (t->numel, 1));
-  for (i = 0; i < t->numel; i++)
-    t->data[i] = (gfloat) (offset + amp * la_tiny_rng_uniform (rng));
+  t->state = rng->state;
+  t->offset = offset;
+  t->amp = amp;
+  /* the state is a counter: skip the tensor's values */
+  rng->state += (guint64) t->numel * GOLDEN;
   g_ptr_array_add (list, t);
-  return t->data;
+}
+
+void
+la_tiny_tensor_fill (const LaTinyTensor * t, gint64 begin, gint64 n,
+    gfloat * out)
+{
+  guint64 state = t->state + (guint64) (begin + 1) * GOLDEN;
+  gint64 i;
+
+  for (i = 0; i < n; i++, state += GOLDEN)
+    out[i] = (gfloat) (t->offset + t->amp * uniform_at (state));
 }
 
 void

@@ -7,7 +7,7 @@
  * version 2.1 of the License, or (at your option) any later version.
  */
 
-/* WanVAE_'s state dict (wan/modules/vae2_1.py) for dim LA_TINY_VAE_DIM,
+/* WanVAE_'s state dict (wan/modules/vae2_1.py) for base width dim,
  * z_dim 16 and the official dim_mult {1, 2, 4, 4}, 2 residual blocks,
  * temporal downsampling {no, yes, yes}: the layout the engine infers from
  * encoder.conv1.weight's width. The same walk as la-vae-encoder.c and
@@ -27,6 +27,7 @@ typedef struct
 {
   GPtrArray *l;
   LaTinyRng *rng;
+  gint64 dim;
 } Ctx;
 
 /* The layers' names are printf formats: each builder appends its own
@@ -138,9 +139,9 @@ encoder (Ctx * c)
   gint64 dims[5], cin, cout = 0;
   gint i, r, layer = 0;
 
-  dims[0] = LA_TINY_VAE_DIM;
+  dims[0] = c->dim;
   for (i = 0; i < 4; i++)
-    dims[i + 1] = (gint64) LA_TINY_VAE_DIM *dim_mult[i];
+    dims[i + 1] = (gint64) c->dim * dim_mult[i];
   conv (c, 3, dims[0], 3, 3, TRUE, "encoder.conv1");
   for (i = 0; i < 4; i++) {
     cin = dims[i];
@@ -164,9 +165,9 @@ decoder (Ctx * c)
   gint64 dims[5], cin, cout = 0;
   gint i, r, layer = 0;
 
-  dims[0] = (gint64) LA_TINY_VAE_DIM *dim_mult[3];
+  dims[0] = (gint64) c->dim * dim_mult[3];
   for (i = 0; i < 4; i++)
-    dims[i + 1] = (gint64) LA_TINY_VAE_DIM *dim_mult[3 - i];
+    dims[i + 1] = (gint64) c->dim * dim_mult[3 - i];
   conv (c, Z_DIM, Z_DIM, 1, 1, TRUE, "conv2");
   conv (c, Z_DIM, dims[0], 3, 3, TRUE, "decoder.conv1");
   middle (c, dims[0], "decoder.middle");
@@ -187,7 +188,7 @@ decoder (Ctx * c)
 }
 
 GPtrArray *
-la_tiny_vae_tensors (guint64 seed)
+la_tiny_vae_tensors (const LaTinySizes * s, guint64 seed)
 {
   LaTinyRng rng;
   Ctx c;
@@ -195,6 +196,7 @@ la_tiny_vae_tensors (guint64 seed)
   la_tiny_rng_init (&rng, seed, 2);
   c.l = la_tiny_tensors_new ();
   c.rng = &rng;
+  c.dim = s->vae_dim;
   encoder (&c);
   decoder (&c);
   return c.l;

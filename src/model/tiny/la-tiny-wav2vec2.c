@@ -19,8 +19,6 @@
 
 #include "la-tiny-private.h"
 
-#define H LA_TINY_W2V_HIDDEN
-#define C LA_TINY_W2V_CONV_DIM
 #define N_CONV 7
 #define VOCAB 33
 
@@ -28,13 +26,13 @@ static const gint conv_kernel[N_CONV] = { 10, 3, 3, 3, 3, 2, 2 };
 static const gint conv_stride[N_CONV] = { 5, 2, 2, 2, 2, 2, 2 };
 
 void
-la_tiny_wav2vec2_config (LaTinyJson * j)
+la_tiny_wav2vec2_config (const LaTinySizes * s, LaTinyJson * j)
 {
   static const gchar *const arch[] = { "Wav2Vec2ForCTC" };
   gint conv_dim[N_CONV], i;
 
   for (i = 0; i < N_CONV; i++)
-    conv_dim[i] = C;
+    conv_dim[i] = s->w2v_conv_dim;
   la_tiny_json_set_string (j, "_name_or_path",
       "facebook/wav2vec2-large-xlsr-53");
   la_tiny_json_set_double (j, "activation_dropout", 0.05);
@@ -61,9 +59,9 @@ la_tiny_wav2vec2_config (LaTinyJson * j)
   la_tiny_json_set_double (j, "final_dropout", 0.0);
   la_tiny_json_set_string (j, "hidden_act", "gelu");
   la_tiny_json_set_double (j, "hidden_dropout", 0.05);
-  la_tiny_json_set_int (j, "hidden_size", H);
+  la_tiny_json_set_int (j, "hidden_size", s->w2v_hidden);
   la_tiny_json_set_double (j, "initializer_range", 0.02);
-  la_tiny_json_set_int (j, "intermediate_size", LA_TINY_W2V_INTERMEDIATE);
+  la_tiny_json_set_int (j, "intermediate_size", s->w2v_intermediate);
   la_tiny_json_set_double (j, "layer_norm_eps", 1e-5);
   la_tiny_json_set_double (j, "layerdrop", 0.05);
   la_tiny_json_set_int (j, "mask_feature_length", 10);
@@ -71,14 +69,13 @@ la_tiny_wav2vec2_config (LaTinyJson * j)
   la_tiny_json_set_int (j, "mask_time_length", 10);
   la_tiny_json_set_double (j, "mask_time_prob", 0.05);
   la_tiny_json_set_string (j, "model_type", "wav2vec2");
-  la_tiny_json_set_int (j, "num_attention_heads", LA_TINY_W2V_HEADS);
+  la_tiny_json_set_int (j, "num_attention_heads", s->w2v_heads);
   la_tiny_json_set_int (j, "num_codevector_groups", 2);
   la_tiny_json_set_int (j, "num_codevectors_per_group", 320);
-  la_tiny_json_set_int (j, "num_conv_pos_embedding_groups",
-      LA_TINY_W2V_POS_GROUPS);
-  la_tiny_json_set_int (j, "num_conv_pos_embeddings", LA_TINY_W2V_POS_KERNEL);
+  la_tiny_json_set_int (j, "num_conv_pos_embedding_groups", s->w2v_pos_groups);
+  la_tiny_json_set_int (j, "num_conv_pos_embeddings", s->w2v_pos_kernel);
   la_tiny_json_set_int (j, "num_feat_extract_layers", N_CONV);
-  la_tiny_json_set_int (j, "num_hidden_layers", LA_TINY_W2V_LAYERS);
+  la_tiny_json_set_int (j, "num_hidden_layers", s->w2v_layers);
   la_tiny_json_set_int (j, "num_negatives", 100);
   la_tiny_json_set_int (j, "pad_token_id", 0);
   la_tiny_json_set_int (j, "proj_codevector_dim", 256);
@@ -87,12 +84,13 @@ la_tiny_wav2vec2_config (LaTinyJson * j)
 }
 
 GPtrArray *
-la_tiny_wav2vec2_tensors (guint64 seed)
+la_tiny_wav2vec2_tensors (const LaTinySizes * s, guint64 seed)
 {
   GPtrArray *l = la_tiny_tensors_new ();
   LaTinyRng rng;
-  gint64 h = H, cin = 1, g[3] = { 1, 1, LA_TINY_W2V_POS_KERNEL };
-  gint64 v[3] = { H, H / LA_TINY_W2V_POS_GROUPS, LA_TINY_W2V_POS_KERNEL };
+  const gint64 H = s->w2v_hidden, C = s->w2v_conv_dim;
+  gint64 h = H, cin = 1, g[3] = { 1, 1, s->w2v_pos_kernel };
+  gint64 v[3] = { H, H / s->w2v_pos_groups, s->w2v_pos_kernel };
   gint i;
 
   la_tiny_rng_init (&rng, seed, 4);
@@ -122,7 +120,7 @@ la_tiny_wav2vec2_tensors (guint64 seed)
   la_tiny_add (l, &rng, "wav2vec2.encoder.pos_conv_embed.conv.weight_v", 3,
       v, 0.0, 1.0);
   la_tiny_add_norm (l, &rng, "wav2vec2.encoder.layer_norm", H);
-  for (i = 0; i < LA_TINY_W2V_LAYERS; i++) {
+  for (i = 0; i < s->w2v_layers; i++) {
     gchar *p = g_strdup_printf ("wav2vec2.encoder.layers.%d", i), *n;
 
 #define NAME(s) (g_free (n), n = g_strconcat (p, s, NULL))
@@ -133,9 +131,9 @@ la_tiny_wav2vec2_tensors (guint64 seed)
     la_tiny_add_linear (l, &rng, NAME (".attention.out_proj"), H, H);
     la_tiny_add_norm (l, &rng, NAME (".layer_norm"), H);
     la_tiny_add_linear (l, &rng, NAME (".feed_forward.intermediate_dense"),
-        H, LA_TINY_W2V_INTERMEDIATE);
+        H, s->w2v_intermediate);
     la_tiny_add_linear (l, &rng, NAME (".feed_forward.output_dense"),
-        LA_TINY_W2V_INTERMEDIATE, H);
+        s->w2v_intermediate, H);
     la_tiny_add_norm (l, &rng, NAME (".final_layer_norm"), H);
 #undef NAME
     g_free (n);
