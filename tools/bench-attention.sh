@@ -18,6 +18,7 @@
 # no torch.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
+. tools/lib-bench.sh
 
 args=()
 while [ $# -gt 0 ]; do
@@ -36,26 +37,9 @@ if ! nvidia-smi -L >/dev/null 2>&1; then
 fi
 name=$(nvidia-smi -L 2>/dev/null | head -1)
 
-build=${BUILD:-build-bench}
-bench=$build/tests/attention/liveavatar-bench-attention
-if [ ! -x "$bench" ]; then
-  if [ ! -d "$build" ]; then
-    meson setup "$build" -Dgst=disabled -Dcuda=enabled \
-      -Dbuildtype=release >/dev/null ||
-      { echo "meson setup $build failed" >&2; exit 1; }
-  fi
-  ninja -C "$build" tests/attention/liveavatar-bench-attention >/dev/null ||
-    { echo "building $bench failed" >&2; exit 1; }
-fi
-
-py=${PYTHON:-python3}
-if [ -z "${PYTHON:-}" ] && ! python3 -c 'import torch' 2>/dev/null &&
-   [ -x /work/venv/bin/python ]; then
-  py=/work/venv/bin/python
-fi
-
-log=$(mktemp -d)
-trap 'rm -rf "$log"' EXIT
+bench_build tests/attention/liveavatar-bench-attention -Dcuda=enabled
+bench_python
+bench_log_dir
 echo "device: $name"
 echo "== liveavatar-bench-attention ${args[*]}"
 "$bench" "${args[@]}" | tee "$log/ours" ||

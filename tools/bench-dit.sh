@@ -25,6 +25,7 @@
 # /work/venv/bin/python when python3 has no torch.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
+. tools/lib-bench.sh
 
 device=
 dtype=bf16
@@ -67,25 +68,9 @@ case "$compute" in
   *) echo "--compute must be f32 or bf16" >&2; exit 2 ;;
 esac
 
-build=${BUILD:-build-bench}
-bench=$build/tests/backend/liveavatar-bench-dit
-if [ ! -x "$bench" ]; then
-  if [ ! -d "$build" ]; then
-    meson setup "$build" -Dgst=disabled -Dbuildtype=release >/dev/null ||
-      { echo "meson setup $build failed" >&2; exit 1; }
-  fi
-  ninja -C "$build" tests/backend/liveavatar-bench-dit >/dev/null ||
-    { echo "building $bench failed" >&2; exit 1; }
-fi
-
-py=${PYTHON:-python3}
-if [ -z "${PYTHON:-}" ] && ! python3 -c 'import torch' 2>/dev/null &&
-   [ -x /work/venv/bin/python ]; then
-  py=/work/venv/bin/python
-fi
-
-log=$(mktemp -d)
-trap 'rm -rf "$log"' EXIT
+bench_build tests/backend/liveavatar-bench-dit
+bench_python
+bench_log_dir
 echo "device: $name"
 echo "== liveavatar-bench-dit --backend $device --precision $precision --compute $compute ${args[*]}"
 "$bench" --backend "$device" --precision "$precision" --compute "$compute" \

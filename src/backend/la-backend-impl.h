@@ -129,6 +129,11 @@ gboolean        la_cuda_backend_init (LaBackend * backend, gint device,
     GError ** error);
 #endif
 
+/* Whether both backends have a kernel for @op when its main input has
+ * @dtype (la-support.c); a backend may refuse more where its device
+ * lacks something (the CUDA backend: FP8 below compute capability 8.9). */
+gboolean        la_backend_op_dtype_supported (LaOp op, LaDType dtype);
+
 /* Live Avatar's quant_fp8 () scale from the amax of a tensor:
  * min (448 / max (amax, 1e-12), 448) in fp32; a NaN amax gives NaN, as
  * torch.clamp does. Shared by la_fp8_quantize () and the CPU reference. */

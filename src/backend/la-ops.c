@@ -208,6 +208,26 @@ check_grouped (LaOpDesc * d, const LaTensor * x, const LaTensor * p,
   return TRUE;
 }
 
+/* A linear's shapes: w [N, K] with K = x's last dimension, y x's shape
+ * with last dimension N, and an optional bias [N] of @bias_dtype. */
+static gboolean
+check_linear_shapes (const LaOpDesc * d, const LaTensor * x,
+    const LaTensor * w, const LaTensor * y, const LaTensor * bias,
+    LaDType bias_dtype, GError ** error)
+{
+  if (w->n_dims != 2 || w->ne[1] != la_tensor_ncols (x))
+    return invalid (error, d->op, "w must be [N, K] with K = %"
+        G_GINT64_FORMAT " (x's last dimension)", la_tensor_ncols (x));
+  if (la_tensor_ncols (y) != w->ne[0] || la_tensor_nrows (y) !=
+      la_tensor_nrows (x) || y->n_dims != x->n_dims)
+    return invalid (error, d->op, "y must be x's shape with last dimension %"
+        G_GINT64_FORMAT, w->ne[0]);
+  if (bias && (!check_dtype (d, bias, bias_dtype, "bias", error)
+          || !check_vector (d, bias, w->ne[0], "bias", error)))
+    return FALSE;
+  return TRUE;
+}
+
 /* The checks before it read only the tensors' shapes, dtypes and
  * owners, which never change; from here on the backend's stream, scratch
  * and handles are used, by one thread at a time (la-backend.h, Threads). */
@@ -251,15 +271,7 @@ la_linear (LaBackend * backend, LaTensor * y, const LaTensor * x,
   if (y->dtype != x->dtype && y->dtype != LA_DTYPE_F32)
     return invalid (error, d.op, "y is %s; it must be %s or f32",
         la_dtype_name (y->dtype), la_dtype_name (x->dtype));
-  if (w->n_dims != 2 || w->ne[1] != la_tensor_ncols (x))
-    return invalid (error, d.op, "w must be [N, K] with K = %"
-        G_GINT64_FORMAT " (x's last dimension)", la_tensor_ncols (x));
-  if (la_tensor_ncols (y) != w->ne[0] || la_tensor_nrows (y) !=
-      la_tensor_nrows (x) || y->n_dims != x->n_dims)
-    return invalid (error, d.op, "y must be x's shape with last dimension %"
-        G_GINT64_FORMAT, w->ne[0]);
-  if (bias && (!check_dtype (&d, bias, y->dtype, "bias", error)
-          || !check_vector (&d, bias, w->ne[0], "bias", error)))
+  if (!check_linear_shapes (&d, x, w, y, bias, y->dtype, error))
     return FALSE;
   return dispatch (backend, &d, x->dtype, error);
 }
@@ -827,15 +839,7 @@ la_linear_fp8 (LaBackend * backend, LaTensor * y, const LaTensor * x,
       || !check_dtype (&d, w_scale, LA_DTYPE_F32, "w_scale", error)
       || !check_vector (&d, w_scale, 1, "w_scale", error))
     return FALSE;
-  if (w->n_dims != 2 || w->ne[1] != la_tensor_ncols (x))
-    return invalid (error, d.op, "w must be [N, K] with K = %"
-        G_GINT64_FORMAT " (x's last dimension)", la_tensor_ncols (x));
-  if (la_tensor_ncols (y) != w->ne[0] || la_tensor_nrows (y) !=
-      la_tensor_nrows (x) || y->n_dims != x->n_dims)
-    return invalid (error, d.op, "y must be x's shape with last dimension %"
-        G_GINT64_FORMAT, w->ne[0]);
-  if (bias && (!check_dtype (&d, bias, LA_DTYPE_F32, "bias", error)
-          || !check_vector (&d, bias, w->ne[0], "bias", error)))
+  if (!check_linear_shapes (&d, x, w, y, bias, LA_DTYPE_F32, error))
     return FALSE;
   return dispatch (backend, &d, x->dtype, error);
 }

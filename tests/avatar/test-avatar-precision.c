@@ -21,6 +21,7 @@
 #include "liveavatar.h"
 #include "test-common.h"
 #include "test-tiny.h"
+#include "avatar-test-util.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -30,20 +31,12 @@
 #define H 64
 #define SEED 11
 
-#ifdef LA_TEST_SANITIZED
-#define GEN_BLOCKS 2
-#define GEN_STEPS 2
-#else
-#define GEN_BLOCKS 5            /* past the first clip: the rolling sink */
-#define GEN_STEPS 4
-#endif
+#define GEN_BLOCKS AVATAR_TEST_GEN_BLOCKS
+#define GEN_STEPS AVATAR_TEST_GEN_STEPS
 
 static gchar *tiny_dir;
 static LaBackend *be;
-static gfloat *features;        /* GEN_BLOCKS blocks of features */
-static gfloat *latents;         /* ref [z, 1, h, w] then motion [z, 19, h, w] */
-static gfloat *context;         /* [5, text_dim] */
-static guint8 *picture;
+static AvatarTestInputs inputs; /* GEN_BLOCKS blocks of features */
 
 static gboolean
 have_fp8 (LaBackend * backend)
@@ -58,14 +51,9 @@ avatar_new (LaPrecision precision, const gchar * lora, gint steps)
   GError *err = NULL;
   LaAvatar *a;
 
-  la_avatar_config_init (&cfg);
-  cfg.model_dir = tiny_dir;
+  avatar_test_config_init (&cfg, tiny_dir, W, H);
   cfg.lora_path = lora;
-  cfg.width = W;
-  cfg.height = H;
   cfg.sample_steps = steps;
-  cfg.load_text_encoder = FALSE;
-  cfg.load_audio_encoder = FALSE;
   cfg.precision = precision;
   a = la_avatar_new (be, &cfg, &err);
   g_assert_no_error (err);
@@ -424,53 +412,10 @@ test_14b_bytes (void)
 
 /* ---- a DiT forward ---- */
 
-static LaAvatarCond *
-cond_new (LaAvatar * a)
-{
-  GError *err = NULL;
-  LaAvatarCond *c = la_avatar_cond_new_from_latents (a, latents, latents
-      + la_avatar_block_latent_size (a) / 3, picture, &err);
-
-  g_assert_no_error (err);
-  return c;
-}
-
-static LaAvatarPrompt *
-prompt_new (LaAvatar * a)
-{
-  GError *err = NULL;
-  LaAvatarPrompt *p = la_avatar_prompt_new_from_context (a, context, 5, &err);
-
-  g_assert_no_error (err);
-  return p;
-}
-
-/* the velocity of one DiT forward of block 0 (a one-step schedule: the
- * Euler step is latent - velocity at t = 1000), sink prefilled */
 static gfloat *
 velocity (LaAvatar * a)
 {
-  gsize n = la_avatar_block_latent_size (a), i;
-  gfloat *lat = g_new (gfloat, n), *v = g_new (gfloat, n);
-  LaAvatarCond *c = cond_new (a);
-  LaAvatarPrompt *p = prompt_new (a);
-  LaAvatarSink sink = { c, 0, NULL };
-  GError *err = NULL;
-  LaAvatarStep *s = la_avatar_step_new (a, 0, SEED, &err);
-
-  g_assert_no_error (err);
-  la_avatar_noise (a, SEED, 0, lat);
-  memcpy (v, lat, n * sizeof (gfloat));
-  g_assert_true (la_avatar_step_prepare (s, 0, &sink, p, &err));
-  g_assert_true (la_avatar_step_run (s, lat, 0, features, 17, &err));
-  g_assert_no_error (err);
-  for (i = 0; i < n; i++)
-    v[i] -= lat[i];
-  la_avatar_step_free (s);
-  la_avatar_prompt_unref (p);
-  la_avatar_cond_unref (c);
-  g_free (lat);
-  return v;
+  return avatar_test_velocity (a, &inputs, SEED);
 }
 
 static gdouble
@@ -540,38 +485,12 @@ test_lossless_forward (void)
 
 /* ---- generation ---- */
 
-static gboolean
-on_frames (gpointer user_data, guint64 first_frame, const guint8 * rgb,
-    guint n_frames, GError ** error)
-{
-  g_byte_array_append (user_data, rgb, n_frames * W * H * 3);
-  return TRUE;
-}
-
 static GByteArray *
 generate (LaPrecision precision)
 {
   LaAvatar *a = avatar_new (precision, NULL, GEN_STEPS);
-  LaAvatarCond *c = cond_new (a);
-  LaAvatarPrompt *p = prompt_new (a);
-  GByteArray *frames = g_byte_array_new ();
-  LaAvatarGenerateParams params;
-  GError *err = NULL;
+  GByteArray *frames = avatar_test_generate (a, &inputs, SEED, GEN_BLOCKS);
 
-  la_avatar_generate_params_init (&params);
-  params.seed = SEED;
-  params.n_blocks = GEN_BLOCKS;
-  params.online_decode = TRUE;
-  params.cond = c;
-  params.prompt = p;
-  params.features = features;
-  params.on_frames = on_frames;
-  params.user_data = frames;
-  g_assert_true (la_avatar_generate (a, &params, &err));
-  g_assert_no_error (err);
-  g_assert_cmpuint (frames->len, ==, GEN_BLOCKS * 12 * W * H * 3);
-  la_avatar_prompt_unref (p);
-  la_avatar_cond_unref (c);
   la_avatar_free (a);
   return frames;
 }
@@ -581,18 +500,7 @@ generate (LaPrecision precision)
 static gdouble
 psnr (GByteArray * ref, GByteArray * got)
 {
-  gsize i, skip = 3 * W * H * 3;
-  gdouble se = 0;
-
-  g_assert_cmpuint (ref->len, ==, got->len);
-  for (i = skip; i < ref->len; i++) {
-    gdouble d = (gdouble) ref->data[i] - got->data[i];
-
-    se += d * d;
-  }
-  if (se == 0)
-    return INFINITY;
-  return 10.0 * log10 (255.0 * 255.0 / (se / (ref->len - skip)));
+  return avatar_test_psnr (ref, got, 3 * W * H * 3);
 }
 
 /* FP8's floor, relative to bf16 in the same run. e4m3 keeps 3 mantissa
@@ -638,13 +546,12 @@ test_generate_psnr (void)
 
 /* ---- errors ---- */
 
-static gboolean (*cpu_supports_op) (LaBackend *, LaOp, LaDType);
 static LaOp missing_op;
 
 static gboolean
-supports_all_but (LaBackend * backend, LaOp op, LaDType dtype)
+refuse_missing (LaOp op, LaDType dtype)
 {
-  return op != missing_op && cpu_supports_op (backend, op, dtype);
+  return op == missing_op;
 }
 
 static void
@@ -654,12 +561,7 @@ expect_avatar_error (LaBackend * backend, LaPrecision precision, gint code,
   LaAvatarConfig cfg;
   GError *err = NULL;
 
-  la_avatar_config_init (&cfg);
-  cfg.model_dir = tiny_dir;
-  cfg.width = W;
-  cfg.height = H;
-  cfg.load_text_encoder = FALSE;
-  cfg.load_audio_encoder = FALSE;
+  avatar_test_config_init (&cfg, tiny_dir, W, H);
   cfg.precision = precision;
   g_assert_null (la_avatar_new (backend, &cfg, &err));
   g_assert_error (err, LA_ERROR, code);
@@ -673,8 +575,6 @@ test_errors (void)
 {
   gchar *index = g_build_filename (tiny_dir, LA_AVATAR_DIT_INDEX_FILE, NULL);
   gchar *cpath = g_build_filename (tiny_dir, LA_AVATAR_CONFIG_FILE, NULL);
-  LaBackendIface iface;
-  const LaBackendIface *saved;
   LaCheckpoint *ck;
   LaDitConfig dc;
   GError *err = NULL;
@@ -709,13 +609,7 @@ test_errors (void)
 
   /* a backend without the storage's op: refused at load, before a
    * weight is read (nothing allocated), naming the op */
-  limited = la_backend_new (LA_BACKEND_CPU, 3, &err);
-  g_assert_no_error (err);
-  saved = limited->iface;
-  iface = *saved;
-  cpu_supports_op = saved->supports_op;
-  iface.supports_op = supports_all_but;
-  limited->iface = &iface;
+  limited = avatar_test_limited_new (3, refuse_missing);
 
   missing_op = LA_OP_LINEAR_FP8;
   before = la_backend_get_allocated_bytes (limited);
@@ -744,8 +638,7 @@ test_errors (void)
       "linear_mixed");
   g_assert_cmpuint (la_backend_get_allocated_bytes (limited), ==, before);
 
-  limited->iface = saved;
-  la_backend_free (limited);
+  avatar_test_limited_free (limited);
   la_checkpoint_free (ck);
   g_free (index);
   g_free (cpath);
@@ -755,22 +648,11 @@ static void
 setup (void)
 {
   LaAvatar *a;
-  gsize i, blk;
-  gint text_dim;
 
   tiny_dir = la_test_tiny_model_new (3);
   be = la_test_cpu ();
   a = avatar_new (LA_PRECISION_FP32, "", 1);
-  blk = la_avatar_block_latent_size (a);
-  text_dim = la_dit_get_config (la_avatar_get_dit (a))->text_dim;
-  la_test_seed (5);
-  latents = la_test_rnd_array (blk / 3 * (1 + LA_AVATAR_MOTION_LATENTS), 1.0);
-  context = la_test_rnd_array (5 * (gsize) text_dim, 1.0);
-  features = la_test_rnd_array (la_avatar_block_features_size (a)
-      * GEN_BLOCKS, 1.0);
-  picture = g_new (guint8, W * H * 3);
-  for (i = 0; i < W * H * 3; i++)
-    picture[i] = (guint8) ((i * 5 + (i / (W * 3)) * 11) % 256);
+  avatar_test_inputs_init (&inputs, a, W, H, 5, GEN_BLOCKS, 5, 11);
   la_avatar_free (a);
 }
 
@@ -779,10 +661,7 @@ main (int argc, char **argv)
 {
   int ret;
 
-  g_test_init (&argc, &argv, NULL);
-  /* AUTO here is the fp32 reference: not the GPU numerics the environment
-   * may ask for (test-avatar-compute.c covers those) */
-  g_unsetenv ("LIVEAVATAR_COMPUTE");
+  avatar_test_init (&argc, &argv);
   setup ();
   g_test_add_func ("/avatar/precision/errors", test_errors);
   g_test_add_func ("/avatar/precision/storage", test_storage);
@@ -790,10 +669,7 @@ main (int argc, char **argv)
   g_test_add_func ("/avatar/precision/lossless-forward", test_lossless_forward);
   g_test_add_func ("/avatar/precision/generate-psnr", test_generate_psnr);
   ret = g_test_run ();
-  g_free (features);
-  g_free (latents);
-  g_free (context);
-  g_free (picture);
+  avatar_test_inputs_clear (&inputs);
   la_backend_free (be);
   la_test_tiny_model_free (tiny_dir);
   return ret;

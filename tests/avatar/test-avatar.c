@@ -22,6 +22,7 @@
 #include "liveavatar.h"
 #include "test-common.h"
 #include "test-tiny.h"
+#include "avatar-test-util.h"
 
 #include <glib/gstdio.h>
 #include <math.h>
@@ -68,17 +69,6 @@ copy_tree (const gchar * from, const gchar * to)
 }
 
 static void
-base_config (LaAvatarConfig * cfg, const gchar * dir)
-{
-  la_avatar_config_init (cfg);
-  cfg->model_dir = dir;
-  cfg->width = W;
-  cfg->height = H;
-  cfg->load_text_encoder = FALSE;
-  cfg->load_audio_encoder = FALSE;
-}
-
-static void
 expect_load_error (const LaAvatarConfig * cfg, gint code,
     const gchar * name1, const gchar * name2)
 {
@@ -105,10 +95,10 @@ test_load_errors (void)
   gchar *missing = g_build_filename (tmp, "nothere", NULL);
   gchar *shard;
 
-  base_config (&cfg, missing);
+  avatar_test_config_init (&cfg, missing, W, H);
   expect_load_error (&cfg, LA_ERROR_MODEL_NOT_FOUND, missing, NULL);
 
-  base_config (&cfg, tiny_dir);
+  avatar_test_config_init (&cfg, tiny_dir, W, H);
   cfg.width = W + 8;
   expect_load_error (&cfg, LA_ERROR_INVALID_ARGUMENT, "16", NULL);
   cfg.width = W;
@@ -116,7 +106,7 @@ test_load_errors (void)
   expect_load_error (&cfg, LA_ERROR_MODEL_NOT_FOUND, missing, NULL);
 
   copy_tree (tiny_dir, copy);
-  base_config (&cfg, copy);
+  avatar_test_config_init (&cfg, copy, W, H);
   shard = g_build_filename (copy,
       "diffusion_pytorch_model-00002-of-00002.safetensors", NULL);
   g_assert_cmpint (g_remove (shard), ==, 0);
@@ -178,7 +168,7 @@ test_lora_errors (void)
   gchar *tmp = g_dir_make_tmp ("la-avatar-XXXXXX", NULL);
   gchar *lora;
 
-  base_config (&cfg, tiny_dir);
+  avatar_test_config_init (&cfg, tiny_dir, W, H);
   lora = write_lora (tmp, "blocks.0.self_attn.nothere", dc->dim, dc->dim);
   cfg.lora_path = lora;
   expect_load_error (&cfg, LA_ERROR_MODEL_INVALID, lora,
@@ -843,7 +833,7 @@ test_shared_cross (void)
   GError *err = NULL;
   gint i;
 
-  base_config (&cfg, tiny_dir);
+  avatar_test_config_init (&cfg, tiny_dir, W, H);
   cfg.sample_steps = STEPS;
   other = la_avatar_new (be, &cfg, &err);
   g_assert_no_error (err);
@@ -939,7 +929,7 @@ test_cond (void)
   GError *err = NULL;
   gint x, y, stride = CW * 3 + 5;
 
-  base_config (&cfg, tiny_dir);
+  avatar_test_config_init (&cfg, tiny_dir, W, H);
   cfg.width = CW;
   cfg.height = CH;
   small = la_avatar_new (be, &cfg, &err);
@@ -982,45 +972,30 @@ test_cond (void)
   g_free (rgb);
 }
 
+static AvatarTestInputs inputs; /* features is inputs.features */
+
 static void
 setup (void)
 {
   LaAvatarConfig cfg;
-  const LaDitConfig *dc;
   GError *err = NULL;
-  guint8 *rgb = g_new (guint8, W * H * 3);
-  gfloat *ctx, *lat;
-  gsize i;
 
   tiny_dir = la_test_tiny_model_new (1);
   be = la_test_cpu ();
-  base_config (&cfg, tiny_dir);
+  avatar_test_config_init (&cfg, tiny_dir, W, H);
   cfg.load_text_encoder = TRUE;
   cfg.load_audio_encoder = TRUE;
   cfg.sample_steps = STEPS;
   avatar = la_avatar_new (be, &cfg, &err);
   g_assert_no_error (err);
-  dc = la_dit_get_config (la_avatar_get_dit (avatar));
 
-  la_test_seed (42);
-  for (i = 0; i < W * H * 3; i++)
-    rgb[i] = (guint8) ((i * 7 + (i / (W * 3)) * 13) % 256);
   /* encoding 73 pictures is slow under the sanitizers: test_cond does it
    * once on a small avatar; here any latents do */
-  lat = la_test_rnd_array (la_avatar_block_latent_size (avatar) / 3
-      * (1 + LA_AVATAR_MOTION_LATENTS), 1.0);
-  cond = la_avatar_cond_new_from_latents (avatar, lat, lat
-      + la_avatar_block_latent_size (avatar) / 3, rgb, &err);
-  g_assert_no_error (err);
-  g_assert_true (memcmp (cond->picture, rgb, W * H * 3) == 0);
-  g_free (lat);
-  ctx = la_test_rnd_array (5 * dc->text_dim, 1.0);
-  prompt = la_avatar_prompt_new_from_context (avatar, ctx, 5, &err);
-  g_assert_no_error (err);
-  features = la_test_rnd_array (la_avatar_block_features_size (avatar) * 8,
-      1.0);
-  g_free (ctx);
-  g_free (rgb);
+  avatar_test_inputs_init (&inputs, avatar, W, H, 42, 8, 7, 13);
+  cond = avatar_test_cond_new (avatar, &inputs);
+  g_assert_true (memcmp (cond->picture, inputs.picture, W * H * 3) == 0);
+  prompt = avatar_test_prompt_new (avatar, &inputs);
+  features = inputs.features;
 }
 
 int
@@ -1028,10 +1003,7 @@ main (int argc, char **argv)
 {
   int ret;
 
-  g_test_init (&argc, &argv, NULL);
-  /* AUTO here is the fp32 reference: not the GPU numerics the environment
-   * may ask for (test-avatar-compute.c covers those) */
-  g_unsetenv ("LIVEAVATAR_COMPUTE");
+  avatar_test_init (&argc, &argv);
   setup ();
   g_test_add_func ("/avatar/load/errors", test_load_errors);
   g_test_add_func ("/avatar/load/lora-errors", test_lora_errors);
@@ -1050,7 +1022,7 @@ main (int argc, char **argv)
   ret = g_test_run ();
   if (ref.frames)
     out_clear (&ref);
-  g_free (features);
+  avatar_test_inputs_clear (&inputs);
   la_avatar_prompt_unref (prompt);
   la_avatar_cond_unref (cond);
   la_avatar_free (avatar);

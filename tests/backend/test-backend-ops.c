@@ -51,6 +51,7 @@
 
 #include "config.h"
 
+#include "backend-op-util.h"
 #include "la-backend.h"
 #include "test-common.h"
 #include "cuda/la-cuda-device.h"
@@ -243,7 +244,7 @@ static const OpCase cases[] = {
    * the asymmetric stride-2 downsample, time downsampling, channel and
    * pixel counts on both sides of the 64 x 64 tile and K of the 32 step */
 #define K333_PAD1 .geo = {3, 3, 3, 1, 1, 1, 1, 1, 1, 1}
-  {LA_OP_CONV3D, F32, {1, 0, 1, 1, 1, 1}, 0, .geo = {1, 1, 1, 1, 1, 1}},
+  {LA_OP_CONV3D, F32, {1, 0, 1, 1, 1, 1}, 0,.geo = {1, 1, 1, 1, 1, 1}},
   {LA_OP_CONV3D, F32, {3, 2, 5, 7, 9, 11}, CASE_BIAS, K333_PAD1},
   {LA_OP_CONV3D, F32, {1, 2, 3, 4, 5, 6}, 0, K333_PAD1},
   {LA_OP_CONV3D, F32, {2, 0, 3, 70, 13, 67}, CASE_BIAS,
@@ -313,27 +314,27 @@ static const OpCase cases[] = {
 
   /* conv1d: wav2vec2's feature extractor (stride 5 over samples, then
    * stride 2) and its grouped positional convolution, odd sizes */
-  {LA_OP_CONV1D, F32, {1, 1, 1, 1}, 0, .geo = {1, 0, 0, 1}},
-  {LA_OP_CONV1D, F32, {400, 1, 70, 10}, 0, .geo = {5, 0, 0, 1}},
-  {LA_OP_CONV1D, F32, {99, 64, 67, 3}, CASE_BIAS, .geo = {2, 0, 0, 1}},
-  {LA_OP_CONV1D, F32, {50, 64, 64, 16}, CASE_BIAS, .geo = {1, 8, 7, 4}},
-  {LA_OP_CONV1D, F32, {37, 12, 30, 5}, CASE_MISALIGN, .geo = {3, 2, 4, 3}},
-  {LA_OP_CONV1D, BF16, {200, 512, 512, 3}, CASE_BIAS, .geo = {2, 0, 0, 1}},
+  {LA_OP_CONV1D, F32, {1, 1, 1, 1}, 0,.geo = {1, 0, 0, 1}},
+  {LA_OP_CONV1D, F32, {400, 1, 70, 10}, 0,.geo = {5, 0, 0, 1}},
+  {LA_OP_CONV1D, F32, {99, 64, 67, 3}, CASE_BIAS,.geo = {2, 0, 0, 1}},
+  {LA_OP_CONV1D, F32, {50, 64, 64, 16}, CASE_BIAS,.geo = {1, 8, 7, 4}},
+  {LA_OP_CONV1D, F32, {37, 12, 30, 5}, CASE_MISALIGN,.geo = {3, 2, 4, 3}},
+  {LA_OP_CONV1D, BF16, {200, 512, 512, 3}, CASE_BIAS,.geo = {2, 0, 0, 1}},
   {LA_OP_CONV1D, BF16, {101, 128, 128, 128}, CASE_BIAS,
       .geo = {1, 64, 63, 16}},
-  {LA_OP_CONV1D, BF16, {37, 12, 30, 5}, CASE_MISALIGN, .geo = {3, 2, 4, 3}},
-  {LA_OP_CONV1D, F16, {99, 64, 67, 3}, CASE_BIAS, .geo = {2, 1, 1, 1}},
+  {LA_OP_CONV1D, BF16, {37, 12, 30, 5}, CASE_MISALIGN,.geo = {3, 2, 4, 3}},
+  {LA_OP_CONV1D, F16, {99, 64, 67, 3}, CASE_BIAS,.geo = {2, 1, 1, 1}},
 
   /* linear_mixed: f32 x over bf16/f16 weights; 'out' past one chunk of
    * widened weights would need > 32 MiB, so chunking shows at in = 65536 */
-  {LA_OP_LINEAR_MIXED, F32, {1, 1, 1, 1}, CASE_BIAS, .to = BF16},
-  {LA_OP_LINEAR_MIXED, F32, {7, 3, 5, 1}, 0, .to = BF16},
-  {LA_OP_LINEAR_MIXED, F32, {64, 61, 33, 2}, CASE_BIAS, .to = BF16},
-  {LA_OP_LINEAR_MIXED, F32, {33, 4096, 300, 1}, CASE_BIAS, .to = BF16},
-  {LA_OP_LINEAR_MIXED, F32, {5, 65536, 200, 1}, CASE_BIAS, .to = BF16},
+  {LA_OP_LINEAR_MIXED, F32, {1, 1, 1, 1}, CASE_BIAS,.to = BF16},
+  {LA_OP_LINEAR_MIXED, F32, {7, 3, 5, 1}, 0,.to = BF16},
+  {LA_OP_LINEAR_MIXED, F32, {64, 61, 33, 2}, CASE_BIAS,.to = BF16},
+  {LA_OP_LINEAR_MIXED, F32, {33, 4096, 300, 1}, CASE_BIAS,.to = BF16},
+  {LA_OP_LINEAR_MIXED, F32, {5, 65536, 200, 1}, CASE_BIAS,.to = BF16},
   {LA_OP_LINEAR_MIXED, F32, {100, 64, 96, 1}, CASE_MISALIGN | CASE_BIAS,
       .to = BF16},
-  {LA_OP_LINEAR_MIXED, F32, {64, 61, 33, 2}, CASE_BIAS, .to = F16},
+  {LA_OP_LINEAR_MIXED, F32, {64, 61, 33, 2}, CASE_BIAS,.to = F16},
 
   /* attention_bias: T5's 64-dim heads, masked keys and a dead row,
    * tile edges */
@@ -349,13 +350,13 @@ static const OpCase cases[] = {
   {LA_OP_ATTENTION_BIAS, F16, {1, 40, 50, 4, 64}, CASE_MASK, 1.0f},
 
   /* embedding: out-of-range ids give zero rows; tables in every type */
-  {LA_OP_EMBEDDING, F32, {1, 1, 1}, 0, .to = F32},
-  {LA_OP_EMBEDDING, F32, {40, 100, 300}, 0, .to = F32},
-  {LA_OP_EMBEDDING, BF16, {40, 100, 300}, 0, .to = F32},
-  {LA_OP_EMBEDDING, BF16, {40, 100, 300}, CASE_MISALIGN, .to = BF16},
-  {LA_OP_EMBEDDING, F16, {17, 50, 64}, 0, .to = F32},
-  {LA_OP_EMBEDDING, F16, {17, 50, 64}, 0, .to = F16},
-  {LA_OP_EMBEDDING, FP8, {17, 50, 64}, 0, .to = F32},
+  {LA_OP_EMBEDDING, F32, {1, 1, 1}, 0,.to = F32},
+  {LA_OP_EMBEDDING, F32, {40, 100, 300}, 0,.to = F32},
+  {LA_OP_EMBEDDING, BF16, {40, 100, 300}, 0,.to = F32},
+  {LA_OP_EMBEDDING, BF16, {40, 100, 300}, CASE_MISALIGN,.to = BF16},
+  {LA_OP_EMBEDDING, F16, {17, 50, 64}, 0,.to = F32},
+  {LA_OP_EMBEDDING, F16, {17, 50, 64}, 0,.to = F16},
+  {LA_OP_EMBEDDING, FP8, {17, 50, 64}, 0,.to = F32},
 
   /* linear_fp8: padded K and N, views, Wan's shapes, a clamped scale */
   {LA_OP_LINEAR_FP8, BF16, {1, 16, 8, 1}, CASE_BIAS},
@@ -390,30 +391,15 @@ typedef struct
 
 static gboolean exact;          /* -b cpu: the same code must agree exactly */
 
-static gint64
-count (gint dims, const gint64 * ne)
-{
-  gint64 n = 1;
-  gint i;
-
-  for (i = 0; i < dims; i++)
-    n *= ne[i];
-  return n;
-}
-
 static void
 add_src (Instance * in, gint i, LaDType dtype, gint dims, const gint64 * ne,
     gdouble amp, gdouble offset)
 {
-  gint64 n = count (dims, ne), j;
-
   in->present[i] = TRUE;
   in->src_dtype[i] = dtype;
   in->src_dims[i] = dims;
   memcpy (in->src_ne[i], ne, dims * sizeof (gint64));
-  in->src_data[i] = g_new (gfloat, n);
-  for (j = 0; j < n; j++)
-    in->src_data[i][j] = (gfloat) (offset + amp * la_test_rnd ());
+  in->src_data[i] = backend_test_values (dims, ne, amp, offset);
   if (in->n_src < i + 1)
     in->n_src = i + 1;
 }
@@ -533,20 +519,14 @@ build_case (const OpCase * c, Instance * in)
       break;
     }
     case LA_OP_CONV3D:{
-      const gint *g = c->geo;
-      gint64 x_ne[] = { k[0], k[2], k[4], k[5] };
-      gint64 p_ne[] = { k[1], k[2], k[4], k[5] };
-      gint64 w_ne[] = { k[3], k[2], g[0], (gint64) g[1] * g[2] };
-      gint64 y_ne[] = { (k[1] + k[0] - g[0]) / g[3] + 1, k[3],
-        (k[4] + g[6] + g[7] - g[1]) / g[4] + 1,
-        (k[5] + g[8] + g[9] - g[2]) / g[5] + 1
-      };
+      gint64 x_ne[4], p_ne[4], w_ne[4], y_ne[4];
 
+      backend_test_conv3d_shapes (k, c->geo, x_ne, p_ne, w_ne, y_ne);
       add_src (in, 0, dt, 4, x_ne, 1.0, 0.0);
       if (k[1] > 0)
         add_src (in, 1, dt, 4, p_ne, 1.0, 0.0);
-      add_src (in, 2, dt, 4, w_ne, 1.0 / sqrt ((gdouble) count (3,
-                  &w_ne[1])), 0.0);
+      add_src (in, 2, dt, 4, w_ne,
+          1.0 / sqrt ((gdouble) backend_test_count (3, &w_ne[1])), 0.0);
       if (c->flags & CASE_BIAS)
         add_src (in, 3, dt, 1, &k[3], 1.0, 0.0);
       set_dst (in, dt, 4, y_ne);
@@ -586,14 +566,12 @@ build_case (const OpCase * c, Instance * in)
       break;
     }
     case LA_OP_CONV1D:{
-      const gint *g = c->geo;
-      gint64 x_ne[] = { k[0], k[1] };
-      gint64 w_ne[] = { k[2], k[1] / g[3], k[3] };
-      gint64 y_ne[] = { (k[0] + g[1] + g[2] - k[3]) / g[0] + 1, k[2] };
+      gint64 x_ne[2], w_ne[3], y_ne[2];
 
+      backend_test_conv1d_shapes (k, c->geo, x_ne, w_ne, y_ne);
       add_src (in, 0, dt, 2, x_ne, 1.0, 0.0);
-      add_src (in, 1, dt, 3, w_ne, 1.0 / sqrt ((gdouble) count (2,
-                  &w_ne[1])), 0.0);
+      add_src (in, 1, dt, 3, w_ne,
+          1.0 / sqrt ((gdouble) backend_test_count (2, &w_ne[1])), 0.0);
       if (c->flags & CASE_BIAS)
         add_src (in, 2, dt, 1, &k[2], 1.0, 0.0);
       set_dst (in, dt, 2, y_ne);
@@ -622,7 +600,7 @@ build_case (const OpCase * c, Instance * in)
       add_src (in, 3, dt, 3, b_ne, 2.0, 0.0);
       if (c->flags & CASE_MASK) {
         /* every fifth key dropped, and query 0 of head 0 sees none */
-        for (j = 0; j < count (3, b_ne); j++)
+        for (j = 0; j < backend_test_count (3, b_ne); j++)
           if (j % k[2] % 5 == 3 || j < k[2])
             in->src_data[3][j] = -INFINITY;
       }
@@ -686,75 +664,8 @@ run_op (LaBackend * be, const OpCase * c, LaTensor * dst, LaTensor ** src,
 {
   if (c->flags & CASE_INPLACE)
     dst = src[0];
-  switch (c->op) {
-    case LA_OP_LINEAR:
-      return la_linear (be, dst, src[0], src[1], src[2], error);
-    case LA_OP_RMS_NORM:
-      return la_rms_norm (be, dst, src[0], src[1], c->param, error);
-    case LA_OP_LAYER_NORM_MODULATE:
-      return la_layer_norm_modulate (be, dst, src[0], src[1], src[2],
-          c->param, error);
-    case LA_OP_GELU_TANH:
-      return la_gelu_tanh (be, dst, src[0], error);
-    case LA_OP_ROPE_3D:
-      return la_rope_3d (be, dst, src[0], src[1], c->param, error);
-    case LA_OP_ATTENTION:
-      return la_attention (be, dst, src[0], src[1], src[2], c->param, error);
-    case LA_OP_ADD:
-      return la_add (be, dst, src[0], src[1], error);
-    case LA_OP_MUL:
-      return la_mul (be, dst, src[0], src[1], error);
-    case LA_OP_GATED_RESIDUAL:
-      return la_gated_residual (be, dst, src[0], src[1], src[2], error);
-    case LA_OP_EULER_STEP:
-      return la_euler_step (be, dst, src[0], src[1], c->param, error);
-    case LA_OP_CONVERT:
-      return la_convert (be, dst, src[0], error);
-    case LA_OP_CONV3D:{
-      LaConv3dParams p;
-      gint i;
-
-      for (i = 0; i < 3; i++) {
-        p.kernel[i] = c->geo[i];
-        p.stride[i] = c->geo[3 + i];
-      }
-      for (i = 0; i < 4; i++)
-        p.pad[i] = c->geo[6 + i];
-      return la_conv3d (be, dst, src[0], src[1], src[2], src[3], &p, error);
-    }
-    case LA_OP_CHANNEL_RMS_NORM:
-      return la_channel_rms_norm (be, dst, src[0], src[1], src[2], error);
-    case LA_OP_CHANNEL_AFFINE:
-      return la_channel_affine (be, dst, src[0], src[1], src[2], error);
-    case LA_OP_SILU:
-      return la_silu (be, dst, src[0], error);
-    case LA_OP_GELU_ERF:
-      return la_gelu_erf (be, dst, src[0], error);
-    case LA_OP_CLAMP:
-      return la_clamp (be, dst, src[0], c->param, c->param2, error);
-    case LA_OP_UPSAMPLE_NEAREST_2X:
-      return la_upsample_nearest_2x (be, dst, src[0], error);
-    case LA_OP_TRANSPOSE:
-      return la_transpose (be, dst, src[0], error);
-    case LA_OP_CONV1D:{
-      LaConv1dParams p = { c->geo[0], {c->geo[1], c->geo[2]}, c->geo[3] };
-
-      return la_conv1d (be, dst, src[0], src[1], src[2], &p, error);
-    }
-    case LA_OP_LINEAR_MIXED:
-      /* la_linear () picks the mixed op from the dtypes */
-      return la_linear (be, dst, src[0], src[1], src[2], error);
-    case LA_OP_ATTENTION_BIAS:
-      return la_attention_bias (be, dst, src[0], src[1], src[2], src[3],
-          c->param, error);
-    case LA_OP_EMBEDDING:
-      return la_embedding (be, dst, src[0], src[1], error);
-    case LA_OP_LINEAR_FP8:
-      return la_linear_fp8 (be, dst, src[0], src[1], src[2], src[3], error);
-    default:
-      g_assert_not_reached ();
-  }
-  return FALSE;
+  return backend_test_run_op (be, c->op, dst, src, c->param, c->param2,
+      c->geo, error);
 }
 
 /* ---- tensors between guard bytes ---- */
@@ -775,7 +686,7 @@ slot_new (Slot * s, LaBackend * be, LaDType dtype, gint dims,
     GError ** error)
 {
   gsize esize = la_dtype_size (dtype), shift = misalign ? 1 : 0;
-  gint64 n = count (dims, ne), flat = n + (gint64) shift;
+  gint64 n = backend_test_count (dims, ne), flat = n + (gint64) shift;
   gsize nbytes = (gsize) n * esize;
 
   memset (s, 0, sizeof (*s));
@@ -986,7 +897,7 @@ run_reference (LaBackend * cpu, const OpCase * c, const Instance * in,
   LaTensor *src[MAX_SRC] = { NULL }, *dst = NULL;
   GError *error = NULL;
   gfloat *out = NULL;
-  gint64 n = count (in->dst_dims, in->dst_ne);
+  gint64 n = backend_test_count (in->dst_dims, in->dst_ne);
   gint i;
 
   for (i = 0; i < in->n_src; i++) {
@@ -995,11 +906,10 @@ run_reference (LaBackend * cpu, const OpCase * c, const Instance * in,
     src[i] = la_tensor_new (cpu, in->src_dtype[i], in->src_dims[i],
         in->src_ne[i], &error);
     if (!src[i] || !la_tensor_set_f32 (src[i], in->src_data[i],
-            count (in->src_dims[i], in->src_ne[i]), &error))
+            backend_test_count (in->src_dims[i], in->src_ne[i]), &error))
       goto failed;
   }
-  dst = la_tensor_new (cpu, in->dst_dtype, in->dst_dims, in->dst_ne,
-      &error);
+  dst = la_tensor_new (cpu, in->dst_dtype, in->dst_dims, in->dst_ne, &error);
   if (!dst || !run_op (cpu, c, dst, src, &error))
     goto failed;
   out = g_new (gfloat, n);
@@ -1039,7 +949,7 @@ run_case (LaBackend * gpu, LaBackend * cpu, const OpCase * c, gint case_no,
   la_test_seed (0x1234567ull + 7919ull * case_no);
   build_case (c, &in);
   name = describe_case (c, &in);
-  n = count (in.dst_dims, in.dst_ne);
+  n = backend_test_count (in.dst_dims, in.dst_ne);
 
   if (!la_backend_supports_op (gpu, c->op, support_dtype (c))
       || (c->op == LA_OP_CONVERT && !la_backend_supports_op (gpu, c->op,
@@ -1052,7 +962,7 @@ run_case (LaBackend * gpu, LaBackend * cpu, const OpCase * c, gint case_no,
   /* both backends get the values the case's dtypes can hold */
   for (i = 0; i < in.n_src; i++) {
     if (in.present[i] && in.src_dtype[i] != LA_DTYPE_I32) {
-      gint64 m = count (in.src_dims[i], in.src_ne[i]);
+      gint64 m = backend_test_count (in.src_dims[i], in.src_ne[i]);
       gpointer tmp = g_malloc (m * la_dtype_size (in.src_dtype[i]));
 
       la_dtype_from_f32 (in.src_dtype[i], tmp, in.src_data[i], m);

@@ -84,6 +84,17 @@ av_audio_new (guint n_blocks, guint salt, gsize * n_samples)
   return pcm;
 }
 
+void
+av_engine_config_init (LaEngineConfig * cfg)
+{
+  la_engine_config_init (cfg);
+  cfg->model = LA_MODEL_LIVEAVATAR;
+  cfg->model_path = av_model_dir ();
+  cfg->backend = LA_BACKEND_CPU;
+  cfg->width = AV_WIDTH;
+  cfg->height = AV_HEIGHT;
+}
+
 LaEngine *
 av_engine_new (const gchar * dit_devices, gint ulysses_size,
     gboolean online_decode)
@@ -92,14 +103,9 @@ av_engine_new (const gchar * dit_devices, gint ulysses_size,
   GError *err = NULL;
   LaEngine *e;
 
-  la_engine_config_init (&cfg);
-  cfg.model = LA_MODEL_LIVEAVATAR;
-  cfg.model_path = av_model_dir ();
-  cfg.backend = LA_BACKEND_CPU;
+  av_engine_config_init (&cfg);
   cfg.dit_devices = dit_devices;
   cfg.ulysses_size = ulysses_size;
-  cfg.width = AV_WIDTH;
-  cfg.height = AV_HEIGHT;
   cfg.online_decode = online_decode;
   e = la_engine_new (&cfg, &err);
   g_assert_no_error (err);

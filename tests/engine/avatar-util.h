@@ -39,6 +39,9 @@ const guint8 *av_picture (void);
 /* speech-like audio for @n_blocks blocks exactly; g_free it */
 gfloat *av_audio_new (guint n_blocks, guint salt, gsize * n_samples);
 
+/* la_engine_config_init (), then the tiny Live Avatar model on the CPU at
+ * AV_WIDTH x AV_HEIGHT */
+void av_engine_config_init (LaEngineConfig * cfg);
 LaEngine *av_engine_new (const gchar * dit_devices, gint ulysses_size,
     gboolean online_decode);
 /* RGB frames, AV_SEED, @prompt, the picture set */

@@ -54,16 +54,12 @@ engine_new_full (LaBackendKind backend, const gchar * dit_devices, gint vae,
   LaEngineConfig cfg;
   LaEngine *e;
 
-  la_engine_config_init (&cfg);
+  av_engine_config_init (&cfg);
   cfg.offload = offload;
-  cfg.model = LA_MODEL_LIVEAVATAR;
-  cfg.model_path = av_model_dir ();
   cfg.backend = backend;
   cfg.dit_devices = dit_devices;
   cfg.vae_device = vae;
   cfg.precision = precision;
-  cfg.width = AV_WIDTH;
-  cfg.height = AV_HEIGHT;
   cfg.online_decode = TRUE;
   if (per_device)
     g_setenv (ENV, "1", TRUE);
@@ -389,12 +385,7 @@ test_bad_variable (void)
   LaEngine *e;
 
   /* only 1 turns it on; anything else is the default, with a warning */
-  la_engine_config_init (&cfg);
-  cfg.model = LA_MODEL_LIVEAVATAR;
-  cfg.model_path = av_model_dir ();
-  cfg.backend = LA_BACKEND_CPU;
-  cfg.width = AV_WIDTH;
-  cfg.height = AV_HEIGHT;
+  av_engine_config_init (&cfg);
   g_setenv (ENV, "yes", TRUE);
   g_test_expect_message (G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "*yes*ignored*");
   e = la_engine_new (&cfg, &err);

@@ -249,10 +249,11 @@ def denormalise(z):
     return z / (1.0 / std) + mean
 
 
-def stream_decode(vae, feat_map, z):
+def stream_decode(vae, feat_map, z, denorm=denormalise):
     """WanVAE_.stream_decode of vae_streaming.py on diffusers' modules:
-    one latent frame per decoder call, the cache carried in feat_map."""
-    x = vae.post_quant_conv(denormalise(z))
+    one latent frame per decoder call, the cache carried in feat_map;
+    denorm takes the latents to post_quant_conv's input."""
+    x = vae.post_quant_conv(denorm(z))
     outs = []
     for i in range(z.shape[2]):
         idx = [0]

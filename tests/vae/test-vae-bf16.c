@@ -65,32 +65,18 @@ static const gchar *data_dir;
 static VaeTestFile *
 open_data (const gchar * name)
 {
-  gchar *path = g_build_filename (data_dir, name, NULL);
-  VaeTestFile *f = vae_test_file_open (path);
-
-  g_free (path);
-  return f;
+  return vae_test_data_open (data_dir, name);
 }
 
 static LaVae *
 load_vae (LaBackend * be, LaVaeParts parts, LaDType dtype, guint64 * bytes)
 {
-  LaVaeConfig cfg;
-  VaeTestFile *w = open_data ("weights.safetensors");
-  GError *error = NULL;
   guint64 before = la_backend_get_allocated_bytes (be);
-  LaVae *vae;
+  LaVae *vae = vae_test_tiny_vae_new (be, data_dir, parts, dtype);
 
-  la_vae_config_init (&cfg);
-  cfg.dim = 4;
-  vae = la_vae_new_with_dtype (be, &cfg, parts, dtype,
-      (LaVaeReadFunc) vae_test_file_read_f32, w, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (vae);
   g_assert_cmpint (la_vae_get_dtype (vae), ==, dtype);
   if (bytes)
     *bytes = la_backend_get_allocated_bytes (be) - before;
-  vae_test_file_free (w);
   return vae;
 }
 
@@ -204,6 +190,26 @@ psnr (const gfloat * got, const gfloat * want, gsize n)
   if (se == 0.0)
     return INFINITY;
   return 10.0 * log10 (4.0 / (se / n));
+}
+
+/* the lowest PSNR of the N_PICTURES pictures of @got against @want, each
+ * at least PSNR_MIN */
+static gdouble
+worst_picture (LaBackend * be, const gfloat * got, const gfloat * want,
+    const gchar * against)
+{
+  gdouble worst = INFINITY;
+  gint i;
+
+  for (i = 0; i < N_PICTURES; i++) {
+    gdouble p = psnr (got + i * PICTURE, want + i * PICTURE, PICTURE);
+
+    g_test_message ("%s picture %d: PSNR %.1f dB against %s",
+        la_backend_get_name (be), i, p, against);
+    g_assert_cmpfloat (p, >=, PSNR_MIN);
+    worst = MIN (worst, p);
+  }
+  return worst;
 }
 
 static gboolean
@@ -333,21 +339,13 @@ test_stream (void)
     gfloat *frames = run_stream (be, LA_DTYPE_BF16, TRUE, NULL, NULL);
     gfloat *f32 = be == cpu ? NULL : run_stream (be, LA_DTYPE_F32, FALSE,
         &cache32, &weights32);
-    gdouble worst = INFINITY;
-    gint i;
+    gdouble worst;
 
     if (be == cpu) {
       cache32 = ref_cache;
       weights32 = ref_weights;
     }
-    for (i = 0; i < N_PICTURES; i++) {
-      gdouble p = psnr (got + i * PICTURE, ref + i * PICTURE, PICTURE);
-
-      g_test_message ("%s picture %d: PSNR %.1f dB against fp32",
-          la_backend_get_name (be), i, p);
-      g_assert_cmpfloat (p, >=, PSNR_MIN);
-      worst = MIN (worst, p);
-    }
+    worst = worst_picture (be, got, ref, "fp32");
     if (g_test_verbose ())
       g_printerr ("%s: PSNR %.1f dB over all pictures, worst %.1f; cache %"
           G_GUINT64_FORMAT " bytes (fp32 %" G_GUINT64_FORMAT "), weights %"
@@ -394,8 +392,7 @@ test_stream_torch_bf16 (void)
     LaTensor *w0 = vae_test_file_tensor (want_file, cpu, "stream.pictures0");
     LaTensor *w1 = vae_test_file_tensor (want_file, cpu, "stream.pictures1");
     gfloat *want = g_new (gfloat, N_PICTURES * PICTURE), *part;
-    gdouble worst = INFINITY;
-    gint i;
+    gdouble worst;
 
     g_assert_cmpint (la_tensor_nelements (w0), ==, 9 * PICTURE);
     g_assert_cmpint (la_tensor_nelements (w1), ==, 12 * PICTURE);
@@ -405,14 +402,7 @@ test_stream_torch_bf16 (void)
     part = la_test_download (w1);
     memcpy (want + 9 * PICTURE, part, 12 * PICTURE * 4);
     g_free (part);
-    for (i = 0; i < N_PICTURES; i++) {
-      gdouble p = psnr (got + i * PICTURE, want + i * PICTURE, PICTURE);
-
-      g_test_message ("%s picture %d: PSNR %.1f dB against PyTorch bf16",
-          la_backend_get_name (be), i, p);
-      g_assert_cmpfloat (p, >=, PSNR_MIN);
-      worst = MIN (worst, p);
-    }
+    worst = worst_picture (be, got, want, "PyTorch bf16");
     if (g_test_verbose ())
       g_printerr ("%s: PSNR %.1f dB against PyTorch bf16 over all "
           "pictures, worst %.1f\n", la_backend_get_name (be),

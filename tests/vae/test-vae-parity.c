@@ -49,26 +49,13 @@ tiny_config (void)
 static VaeTestFile *
 open_data (const gchar * name)
 {
-  gchar *path = g_build_filename (data_dir, name, NULL);
-  VaeTestFile *f = vae_test_file_open (path);
-
-  g_free (path);
-  return f;
+  return vae_test_data_open (data_dir, name);
 }
 
 static LaVae *
 load_vae (LaVaeParts parts)
 {
-  LaVaeConfig cfg = tiny_config ();
-  VaeTestFile *w = open_data ("weights.safetensors");
-  GError *error = NULL;
-  LaVae *vae = la_vae_new (be, &cfg, parts,
-      (LaVaeReadFunc) vae_test_file_read_f32, w, &error);
-
-  g_assert_no_error (error);
-  g_assert_nonnull (vae);
-  vae_test_file_free (w);
-  return vae;
+  return vae_test_tiny_vae_new (be, data_dir, parts, LA_DTYPE_F32);
 }
 
 static LaTensor *

@@ -199,3 +199,32 @@ vae_test_file_tensor (VaeTestFile * f, LaBackend * backend, const gchar * name)
   g_free (data);
   return t;
 }
+
+VaeTestFile *
+vae_test_data_open (const gchar * dir, const gchar * name)
+{
+  gchar *path = g_build_filename (dir, name, NULL);
+  VaeTestFile *f = vae_test_file_open (path);
+
+  g_free (path);
+  return f;
+}
+
+LaVae *
+vae_test_tiny_vae_new (LaBackend * backend, const gchar * dir,
+    LaVaeParts parts, LaDType dtype)
+{
+  LaVaeConfig cfg;
+  VaeTestFile *w = vae_test_data_open (dir, "weights.safetensors");
+  GError *error = NULL;
+  LaVae *vae;
+
+  la_vae_config_init (&cfg);
+  cfg.dim = 4;
+  vae = la_vae_new_with_dtype (backend, &cfg, parts, dtype,
+      (LaVaeReadFunc) vae_test_file_read_f32, w, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (vae);
+  vae_test_file_free (w);
+  return vae;
+}

@@ -16,6 +16,7 @@
 #define __VAE_TEST_UTIL_H__
 
 #include "la-backend.h"
+#include "la-vae.h"
 #include "test-common.h"
 
 G_BEGIN_DECLS
@@ -37,6 +38,14 @@ gchar          *vae_test_file_misused (VaeTestFile * file);
 /* tensor @name (at most 4 dims) on @backend, as stored */
 LaTensor       *vae_test_file_tensor (VaeTestFile * file, LaBackend * backend,
     const gchar * name);
+
+/* file @name of the data folder @dir (vae_test_file_open) */
+VaeTestFile    *vae_test_data_open (const gchar * dir, const gchar * name);
+
+/* the tiny VAE (dim 4) of @dir's weights.safetensors computing in @dtype,
+ * its @parts on @backend; g_assert()s that it loads */
+LaVae          *vae_test_tiny_vae_new (LaBackend * backend,
+    const gchar * dir, LaVaeParts parts, LaDType dtype);
 
 G_END_DECLS
 

@@ -18,9 +18,9 @@
  *   y    [rows, out]  the bf16 result as fp32 (the caller narrows to bf16
  *                     storage when y is BF16: exact)
  * e4m3 values have 4 significant bits, so every product is exact in fp32
- * and only the sum rounds. It runs in LANES interleaved partial sums
- * combined in a fixed order, as la-cpu-linear-mixed.c, so the result does
- * not depend on how the outputs are split between threads. The two scales
+ * and only the sum rounds. It sums in 8 interleaved partial sums combined
+ * in a fixed order (la_cpu_dot8, as la-cpu-linear-mixed.c), so the result
+ * does not depend on how the outputs are split between threads. The two scales
  * are folded into one factor first, the way a GEMM epilogue applies its
  * alpha; torch._scaled_mm sums in another order, so a golden from it agrees
  * to a bf16 ulp, not bit for bit. */
@@ -29,9 +29,9 @@
 
 #include "la-backend-impl.h"
 #include "la-cpu-ops.h"
+#include "la-cpu-vec.h"
 
 #define TILE 4                  /* output rows decoded at a time */
-#define LANES 8                 /* partial sums per dot product */
 
 typedef struct
 {
@@ -52,22 +52,6 @@ typedef struct
   gfloat s;
   gint64 in;
 } QuantJob;
-
-static gfloat
-dot (const gfloat * a, const gfloat * b, gint64 n)
-{
-  gfloat acc[LANES] = { 0.0f };
-  gfloat tail = 0.0f;
-  gint64 i, l;
-
-  for (i = 0; i + LANES <= n; i += LANES)
-    for (l = 0; l < LANES; l++)
-      acc[l] += a[i + l] * b[i + l];
-  for (; i < n; i++)
-    tail += a[i] * b[i];
-  return ((acc[0] + acc[4]) + (acc[1] + acc[5]))
-      + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail;
-}
 
 /* rows [begin, end) of x, quantised to e4m3 and decoded back */
 static void
@@ -99,7 +83,7 @@ linear_fp8_range (gpointer data, gint64 begin, gint64 end)
       gfloat *y_r = j->y + r * j->out + o0;
 
       for (t = 0; t < n; t++) {
-        gfloat v = dot (x_r, wide + t * j->in, j->in) * j->scale;
+        gfloat v = la_cpu_dot8 (x_r, wide + t * j->in, j->in) * j->scale;
 
         if (j->bias)
           v += j->bias[o0 + t];

@@ -15,16 +15,16 @@
  * Big text-encoder weights stay bf16 in memory (umT5-XXL: 11.4 GB instead
  * of 22.7 GB) and are widened to fp32 TILE output rows at a time into a
  * scratch that stays in cache while every row of x passes over it, so each
- * weight is read and converted once per call. Dot products sum in LANES
+ * weight is read and converted once per call. Dot products sum in 8
  * interleaved partial sums combined in a fixed order: the result does not
  * depend on how the outputs are split between threads. */
 
 #include "config.h"
 
 #include "la-cpu-ops.h"
+#include "la-cpu-vec.h"
 
 #define TILE 4                  /* output rows widened at a time */
-#define LANES 8                 /* partial sums per dot product */
 
 typedef struct
 {
@@ -35,22 +35,6 @@ typedef struct
   const gfloat *bias;
   gint64 rows, in, out;
 } LinearMixedJob;
-
-static gfloat
-dot (const gfloat * a, const gfloat * b, gint64 n)
-{
-  gfloat acc[LANES] = { 0.0f };
-  gfloat tail = 0.0f;
-  gint64 i, l;
-
-  for (i = 0; i + LANES <= n; i += LANES)
-    for (l = 0; l < LANES; l++)
-      acc[l] += a[i + l] * b[i + l];
-  for (; i < n; i++)
-    tail += a[i] * b[i];
-  return ((acc[0] + acc[4]) + (acc[1] + acc[5]))
-      + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail;
-}
 
 /* output tiles [begin, end) */
 static void
@@ -73,7 +57,7 @@ linear_mixed_range (gpointer data, gint64 begin, gint64 end)
 
       for (t = 0; t < n; t++)
         y_r[t] = (j->bias ? j->bias[o0 + t] : 0.0f)
-            + dot (x_r, wide + t * j->in, j->in);
+            + la_cpu_dot8 (x_r, wide + t * j->in, j->in);
     }
   }
   g_free (wide);

@@ -90,4 +90,25 @@ la_v8_exp (LaV8 x)
   return la_v8_select (nan, x, p);
 }
 
+/* a . b in 8 interleaved partial sums (lane l takes a[i] b[i] for i = l
+ * mod 8 below the last full 8; the tail has its own sum) combined in a
+ * fixed order: the result does not depend on how a caller splits its
+ * outputs between threads. Plain scalar code, the order the FP8 and the
+ * mixed linears are specified by (la-cpu-linear-fp8.c). */
+static inline gfloat
+la_cpu_dot8 (const gfloat * a, const gfloat * b, gint64 n)
+{
+  gfloat acc[LA_VW] = { 0.0f };
+  gfloat tail = 0.0f;
+  gint64 i, l;
+
+  for (i = 0; i + LA_VW <= n; i += LA_VW)
+    for (l = 0; l < LA_VW; l++)
+      acc[l] += a[i + l] * b[i + l];
+  for (; i < n; i++)
+    tail += a[i] * b[i];
+  return ((acc[0] + acc[4]) + (acc[1] + acc[5]))
+      + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail;
+}
+
 #endif /* __LA_CPU_VEC_H__ */

@@ -192,48 +192,11 @@ cuda_alloc_buffer (LaBackend * backend, gsize size, GError ** error)
 static gboolean
 cuda_supports_op (LaBackend * backend, LaOp op, LaDType dtype)
 {
-  gboolean float_type = dtype == LA_DTYPE_F32 || dtype == LA_DTYPE_BF16
-      || dtype == LA_DTYPE_F16;
-
-  /* ops are listed one by one: an op added to LaOp later is unsupported
-   * here until it has a kernel */
-  switch (op) {
-    case LA_OP_LINEAR:
-    case LA_OP_RMS_NORM:
-    case LA_OP_LAYER_NORM_MODULATE:
-    case LA_OP_GELU_TANH:
-    case LA_OP_ROPE_3D:
-    case LA_OP_ATTENTION:
-    case LA_OP_ADD:
-    case LA_OP_MUL:
-    case LA_OP_GATED_RESIDUAL:
-    case LA_OP_EULER_STEP:
-    case LA_OP_CONV3D:
-    case LA_OP_CHANNEL_RMS_NORM:
-    case LA_OP_CHANNEL_AFFINE:
-    case LA_OP_SILU:
-    case LA_OP_UPSAMPLE_NEAREST_2X:
-    case LA_OP_TRANSPOSE:
-    case LA_OP_CLAMP:
-    case LA_OP_CONV1D:
-    case LA_OP_GELU_ERF:
-    case LA_OP_ATTENTION_BIAS:
-      return float_type;
-    case LA_OP_LINEAR_FP8:
-      /* FP8 tensor cores: Ada (8.9) and Hopper (9.0) on */
-      return (dtype == LA_DTYPE_F32 || dtype == LA_DTYPE_BF16)
-          && LA_CUDA_CONTEXT (backend)->compute_capability >= 89;
-    case LA_OP_EMBEDDING:
-      /* dtype is y's: f32 from any table, or the table's own type */
-      return float_type;
-    case LA_OP_LINEAR_MIXED:
-      /* dtype is x's; the weights are bf16 or f16 */
-      return dtype == LA_DTYPE_F32;
-    case LA_OP_CONVERT:
-      return float_type || dtype == LA_DTYPE_FP8_E4M3;
-    default:
-      return FALSE;
-  }
+  /* FP8 tensor cores: Ada (8.9) and Hopper (9.0) on */
+  if (op == LA_OP_LINEAR_FP8
+      && LA_CUDA_CONTEXT (backend)->compute_capability < 89)
+    return FALSE;
+  return la_backend_op_dtype_supported (op, dtype);
 }
 
 static gboolean

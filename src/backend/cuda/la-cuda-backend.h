@@ -82,6 +82,10 @@ void            la_cuda_lt_release (cublasLtMatmulDesc_t desc,
 /* Sets @error for a failed cuBLASLt call @step of @op. */
 void            la_cuda_lt_error (LaBackend * backend, const gchar * op,
     const gchar * step, cublasStatus_t st, GError ** error);
+/* Sets @error (LA_ERROR_NOT_SUPPORTED): no @type algorithm for @op's
+ * [@rows, @k] x [@n, @k]^T. */
+void            la_cuda_lt_no_algo (LaBackend * backend, const gchar * op,
+    const gchar * type, guint64 rows, guint64 k, guint64 n, GError ** error);
 
 /* launchers: one per op file */
 gboolean        la_cuda_linear (LaBackend * backend, const LaOpDesc * d,

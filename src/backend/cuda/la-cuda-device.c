@@ -35,42 +35,48 @@ la_cuda_device_count (GError ** error)
   return count;
 }
 
+/* FALSE and @error unless device @index exists */
+static gboolean
+check_index (gint index, GError ** error)
+{
+  gint count = la_cuda_device_count (NULL);
+
+  if (index >= 0 && index < count)
+    return TRUE;
+  g_set_error (error, LA_ERROR, LA_ERROR_DEVICE,
+      "CUDA device %d does not exist (%d device(s) present)", index, count);
+  return FALSE;
+}
+
+/* FALSE and @error for @call on device @index failing with @err */
+static gboolean
+driver_error (const gchar * call, gint index, cudaError_t err, GError ** error)
+{
+  (void) cudaGetLastError ();
+  g_set_error (error, LA_ERROR, LA_ERROR_DEVICE, "%s (%d): %s", call, index,
+      cudaGetErrorString (err));
+  return FALSE;
+}
+
 gboolean
 la_cuda_device_describe (gint index, gchar ** name, guint64 * total_bytes,
     GError ** error)
 {
   struct cudaDeviceProp prop;
   cudaError_t err;
-  gint count;
 
-  count = la_cuda_device_count (NULL);
-  if (index < 0 || index >= count)
-    goto no_device;
+  if (!check_index (index, error))
+    return FALSE;
 
   err = cudaGetDeviceProperties (&prop, index);
   if (err != cudaSuccess)
-    goto driver_error;
+    return driver_error ("cudaGetDeviceProperties", index, err, error);
 
   if (name)
     *name = g_strndup (prop.name, sizeof (prop.name));
   if (total_bytes)
     *total_bytes = prop.totalGlobalMem;
   return TRUE;
-
-  /* ERRORS */
-no_device:
-  {
-    g_set_error (error, LA_ERROR, LA_ERROR_DEVICE,
-        "CUDA device %d does not exist (%d device(s) present)", index, count);
-    return FALSE;
-  }
-driver_error:
-  {
-    (void) cudaGetLastError ();
-    g_set_error (error, LA_ERROR, LA_ERROR_DEVICE,
-        "cudaGetDeviceProperties (%d): %s", index, cudaGetErrorString (err));
-    return FALSE;
-  }
 }
 
 gboolean
@@ -80,11 +86,9 @@ la_cuda_device_get_memory_info (gint index, guint64 * total,
   size_t f = 0, t = 0;
   cudaError_t err;
   int previous = -1;
-  gint count;
 
-  count = la_cuda_device_count (NULL);
-  if (index < 0 || index >= count)
-    goto no_device;
+  if (!check_index (index, error))
+    return FALSE;
 
   /* cudaMemGetInfo answers for the current device, which is per thread:
    * switch, ask, and put the caller's back */
@@ -96,26 +100,11 @@ la_cuda_device_get_memory_info (gint index, guint64 * total,
   if (previous >= 0 && previous != index)
     (void) cudaSetDevice (previous);
   if (err != cudaSuccess)
-    goto driver_error;
+    return driver_error ("cudaMemGetInfo", index, err, error);
 
   if (total)
     *total = t;
   if (free_bytes)
     *free_bytes = f;
   return TRUE;
-
-  /* ERRORS */
-no_device:
-  {
-    g_set_error (error, LA_ERROR, LA_ERROR_DEVICE,
-        "CUDA device %d does not exist (%d device(s) present)", index, count);
-    return FALSE;
-  }
-driver_error:
-  {
-    (void) cudaGetLastError ();
-    g_set_error (error, LA_ERROR, LA_ERROR_DEVICE,
-        "cudaMemGetInfo (%d): %s", index, cudaGetErrorString (err));
-    return FALSE;
-  }
 }

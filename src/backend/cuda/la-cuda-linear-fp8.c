@@ -197,11 +197,6 @@ cublas_error:
   la_cuda_lt_error (backend, "linear_fp8", step, st, error);
   goto done;
 no_algo:
-  {
-    g_set_error (error, LA_ERROR, LA_ERROR_NOT_SUPPORTED,
-        "%s: linear_fp8: cuBLASLt has no e4m3 algorithm for [%"
-        G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT "] x [%" G_GUINT64_FORMAT
-        ", %" G_GUINT64_FORMAT "]^T", backend->device.name, rows, kp, np, kp);
-    goto done;
-  }
+  la_cuda_lt_no_algo (backend, "linear_fp8", "e4m3", rows, kp, np, error);
+  goto done;
 }

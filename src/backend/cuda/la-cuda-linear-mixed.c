@@ -117,11 +117,6 @@ cublas_error:
   la_cuda_lt_error (backend, "linear_mixed", step, st, error);
   goto done;
 no_algo:
-  {
-    g_set_error (error, LA_ERROR, LA_ERROR_NOT_SUPPORTED,
-        "%s: linear_mixed: cuBLASLt has no f32 algorithm for [%"
-        G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT "] x [%" G_GUINT64_FORMAT
-        ", %" G_GUINT64_FORMAT "]^T", backend->device.name, rows, in, n, in);
-    goto done;
-  }
+  la_cuda_lt_no_algo (backend, "linear_mixed", "f32", rows, in, n, error);
+  goto done;
 }

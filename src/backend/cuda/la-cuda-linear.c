@@ -123,6 +123,16 @@ la_cuda_lt_error (LaBackend * backend, const gchar * op, const gchar * step,
       op, step, cublasLtGetStatusString (st));
 }
 
+void
+la_cuda_lt_no_algo (LaBackend * backend, const gchar * op,
+    const gchar * type, guint64 rows, guint64 k, guint64 n, GError ** error)
+{
+  g_set_error (error, LA_ERROR, LA_ERROR_NOT_SUPPORTED,
+      "%s: %s: cuBLASLt has no %s algorithm for [%" G_GUINT64_FORMAT ", %"
+      G_GUINT64_FORMAT "] x [%" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT
+      "]^T", backend->device.name, op, type, rows, k, n, k);
+}
+
 gboolean
 la_cuda_linear (LaBackend * backend, const LaOpDesc * d, GError ** error)
 {
