@@ -196,69 +196,94 @@ pk_tuple (GString * p, const gint64 * v, gint n)
 }
 
 static void
-pk_tensor (GString * p, const LaIoWriteTensor * e, guint key)
+pk_tensor (GString * p, guint key, LaIoDType dtype, gint ndim,
+    const gint64 * shape, gint64 numel)
 {
   gint64 stride[LA_IO_MAX_DIMS];
   gchar buf[16];
   gint d;
 
-  for (d = e->ndim - 1; d >= 0; d--)
-    stride[d] = d == e->ndim - 1 ? 1 : stride[d + 1] * e->shape[d + 1];
+  for (d = ndim - 1; d >= 0; d--)
+    stride[d] = d == ndim - 1 ? 1 : stride[d + 1] * shape[d + 1];
 
   pk_global (p, "torch._utils", "_rebuild_tensor_v2");
   g_string_append_c (p, '(');
   /* the persistent id */
   g_string_append_c (p, '(');
   pk_unicode (p, "storage");
-  pk_global (p, "torch", storage_class (e->dtype));
+  pk_global (p, "torch", storage_class (dtype));
   g_snprintf (buf, sizeof (buf), "%u", key);
   pk_unicode (p, buf);
   pk_unicode (p, "cpu");
-  pk_int (p, e->numel);
+  pk_int (p, numel);
   g_string_append_c (p, 't');
   g_string_append_c (p, 'Q');
   /* offset, size, stride, requires_grad, backward_hooks */
   pk_int (p, 0);
-  pk_tuple (p, e->shape, e->ndim);
-  pk_tuple (p, stride, e->ndim);
+  pk_tuple (p, shape, ndim);
+  pk_tuple (p, stride, ndim);
   g_string_append_c (p, (gchar) 0x89);
   pk_global (p, "collections", "OrderedDict");
   g_string_append (p, ")R");
   g_string_append (p, "tR");
 }
 
+void
+la_torch_zip_pickle_begin (GString * p)
+{
+  g_string_append_len (p, "\x80\x02", 2);
+  pk_global (p, "collections", "OrderedDict");
+  g_string_append (p, ")R");
+}
+
+void
+la_torch_zip_pickle_tensor (GString * p, guint index, guint count,
+    const gchar * name, LaIoDType dtype, gint ndim, const gint64 * shape,
+    gint64 numel)
+{
+  g_return_if_fail (storage_class (dtype) != NULL);
+  g_return_if_fail (ndim >= 0 && ndim <= LA_IO_MAX_DIMS);
+
+  if (index % SETITEMS_BATCH == 0)
+    g_string_append_c (p, '(');
+  pk_unicode (p, name);
+  pk_tensor (p, index, dtype, ndim, shape, numel);
+  if (index % SETITEMS_BATCH == SETITEMS_BATCH - 1 || index + 1 == count)
+    g_string_append_c (p, 'u');
+}
+
+void
+la_torch_zip_pickle_end (GString * p)
+{
+  g_string_append_c (p, '.');
+}
+
 static GString *
 make_pickle (LaTorchZipWriter * w)
 {
   GString *p = g_string_new (NULL);
-  guint i;
+  guint i, n = w->entries.tensors->len;
 
-  g_string_append_len (p, "\x80\x02", 2);
-  pk_global (p, "collections", "OrderedDict");
-  g_string_append (p, ")R");
-  for (i = 0; i < w->entries.tensors->len; i++) {
+  la_torch_zip_pickle_begin (p);
+  for (i = 0; i < n; i++) {
     const LaIoWriteTensor *e = g_ptr_array_index (w->entries.tensors, i);
 
-    if (i % SETITEMS_BATCH == 0)
-      g_string_append_c (p, '(');
-    pk_unicode (p, e->name);
-    pk_tensor (p, e, i);
-    if (i % SETITEMS_BATCH == SETITEMS_BATCH - 1
-        || i + 1 == w->entries.tensors->len)
-      g_string_append_c (p, 'u');
+    la_torch_zip_pickle_tensor (p, i, n, e->name, e->dtype, e->ndim,
+        e->shape, e->numel);
   }
-  g_string_append_c (p, '.');
+  la_torch_zip_pickle_end (p);
   return p;
 }
 
 /* ---- zip ---- */
 
-static guint32
-crc32 (const guint8 * data, gsize n)
+guint32
+la_torch_zip_crc32 (guint32 crc, gconstpointer data, gsize n)
 {
   static guint32 table[256];
   static gsize init = 0;
-  guint32 c = 0xffffffffu;
+  const guint8 *b = data;
+  guint32 c = crc ^ 0xffffffffu;
   gsize i;
 
   if (g_once_init_enter (&init)) {
@@ -275,112 +300,170 @@ crc32 (const guint8 * data, gsize n)
     g_once_init_leave (&init, 1);
   }
   for (i = 0; i < n; i++)
-    c = table[(c ^ data[i]) & 0xff] ^ (c >> 8);
+    c = table[(c ^ b[i]) & 0xff] ^ (c >> 8);
   return c ^ 0xffffffffu;
 }
-
-typedef struct
-{
-  gchar *name;
-  guint32 crc;
-  guint32 size;
-  guint32 offset;
-} Record;
 
 /* MS-DOS date 1980-01-01, time 00:00 */
 #define DOS_TIME 0
 #define DOS_DATE 0x21
+
+void
+la_torch_zip_local_header (GByteArray * h, guint64 pos, const gchar * name,
+    guint32 crc, guint64 size, gboolean zip64)
+{
+  gsize name_len = strlen (name), pad, extra = 4 + (zip64 ? 20 : 0);
+
+  pad = (ALIGN - (pos + 30 + name_len + extra) % ALIGN) % ALIGN;
+  la_io_put_le32 (h, 0x04034b50u);
+  la_io_put_le16 (h, zip64 ? 45 : 20);  /* version needed: 2.0 or 4.5 */
+  la_io_put_le16 (h, 0);        /* flags */
+  la_io_put_le16 (h, 0);        /* method: stored */
+  la_io_put_le16 (h, DOS_TIME);
+  la_io_put_le16 (h, DOS_DATE);
+  la_io_put_le32 (h, crc);
+  la_io_put_le32 (h, zip64 ? 0xffffffffu : (guint32) size);
+  la_io_put_le32 (h, zip64 ? 0xffffffffu : (guint32) size);
+  la_io_put_le16 (h, name_len);
+  la_io_put_le16 (h, extra + pad);
+  g_byte_array_append (h, (const guint8 *) name, name_len);
+  if (zip64) {
+    la_io_put_le16 (h, 0x0001);
+    la_io_put_le16 (h, 16);
+    la_io_put_le64 (h, size);
+    la_io_put_le64 (h, size);
+  }
+  la_io_put_le16 (h, 0x4246);   /* "FB", as torch's writer */
+  la_io_put_le16 (h, pad);
+  while (pad-- > 0)
+    g_byte_array_append (h, (const guint8 *) "Z", 1);
+}
 
 /* one stored entry, its data padded (extra field "FB") to ALIGN */
 static gboolean
 add_record (GByteArray * zip, GArray * records, const gchar * name,
     const guint8 * data, gsize size)
 {
-  Record r;
-  gsize name_len = strlen (name), pad;
+  LaTorchZipRecord r;
+  gsize name_len = strlen (name);
 
   if ((guint64) zip->len + 30 + name_len + 4 + ALIGN + size > G_MAXUINT32)
     return FALSE;
   r.name = g_strdup (name);
-  r.crc = crc32 (data, size);
-  r.size = (guint32) size;
+  r.crc = la_torch_zip_crc32 (0, data, size);
+  r.size = size;
   r.offset = zip->len;
-  pad = (ALIGN - (zip->len + 30 + name_len + 4) % ALIGN) % ALIGN;
-
-  la_io_put_le32 (zip, 0x04034b50u);
-  la_io_put_le16 (zip, 20);     /* version needed: 2.0, stored */
-  la_io_put_le16 (zip, 0);      /* flags */
-  la_io_put_le16 (zip, 0);      /* method: stored */
-  la_io_put_le16 (zip, DOS_TIME);
-  la_io_put_le16 (zip, DOS_DATE);
-  la_io_put_le32 (zip, r.crc);
-  la_io_put_le32 (zip, r.size);
-  la_io_put_le32 (zip, r.size);
-  la_io_put_le16 (zip, name_len);
-  la_io_put_le16 (zip, 4 + pad);
-  g_byte_array_append (zip, (const guint8 *) name, name_len);
-  la_io_put_le16 (zip, 0x4246); /* "FB", as torch's writer */
-  la_io_put_le16 (zip, pad);
-  while (pad-- > 0)
-    g_byte_array_append (zip, (const guint8 *) "Z", 1);
+  la_torch_zip_local_header (zip, zip->len, name, r.crc, size, FALSE);
   g_byte_array_append (zip, data, size);
   g_array_append_val (records, r);
   return TRUE;
 }
 
+void
+la_torch_zip_central_directory (GByteArray * cd,
+    const LaTorchZipRecord * records, guint n, guint64 cd_offset,
+    guint64 zip64_from)
+{
+  guint64 cd_size, eocd64;
+  gboolean big_end;
+  guint i;
+
+  for (i = 0; i < n; i++) {
+    const LaTorchZipRecord *r = &records[i];
+    gsize name_len = strlen (r->name);
+    gboolean big_size = r->size >= zip64_from;
+    gboolean big_off = r->offset >= zip64_from;
+    guint16 extra = (big_size ? 16 : 0) + (big_off ? 8 : 0);
+
+    la_io_put_le32 (cd, 0x02014b50u);
+    /* made by: 2.0 (4.5 with ZIP64), MS-DOS attributes; needed */
+    la_io_put_le16 (cd, big_size || big_off ? 45 : 20);
+    la_io_put_le16 (cd, big_size || big_off ? 45 : 20);
+    la_io_put_le16 (cd, 0);
+    la_io_put_le16 (cd, 0);
+    la_io_put_le16 (cd, DOS_TIME);
+    la_io_put_le16 (cd, DOS_DATE);
+    la_io_put_le32 (cd, r->crc);
+    la_io_put_le32 (cd, big_size ? 0xffffffffu : (guint32) r->size);
+    la_io_put_le32 (cd, big_size ? 0xffffffffu : (guint32) r->size);
+    la_io_put_le16 (cd, name_len);
+    la_io_put_le16 (cd, extra ? extra + 4 : 0);
+    la_io_put_le16 (cd, 0);     /* comment */
+    la_io_put_le16 (cd, 0);     /* disk */
+    la_io_put_le16 (cd, 0);     /* internal attributes */
+    la_io_put_le32 (cd, 0);     /* external attributes */
+    la_io_put_le32 (cd, big_off ? 0xffffffffu : (guint32) r->offset);
+    g_byte_array_append (cd, (const guint8 *) r->name, name_len);
+    if (extra) {
+      la_io_put_le16 (cd, 0x0001);
+      la_io_put_le16 (cd, extra);
+      if (big_size) {
+        la_io_put_le64 (cd, r->size);
+        la_io_put_le64 (cd, r->size);
+      }
+      if (big_off)
+        la_io_put_le64 (cd, r->offset);
+    }
+  }
+  cd_size = cd->len;
+  eocd64 = cd_offset + cd_size;
+  big_end = n > 0xfffe || cd_offset >= zip64_from || cd_size >= zip64_from;
+  if (big_end) {
+    la_io_put_le32 (cd, 0x06064b50u);
+    la_io_put_le64 (cd, 44);
+    la_io_put_le16 (cd, 45);
+    la_io_put_le16 (cd, 45);
+    la_io_put_le32 (cd, 0);
+    la_io_put_le32 (cd, 0);
+    la_io_put_le64 (cd, n);
+    la_io_put_le64 (cd, n);
+    la_io_put_le64 (cd, cd_size);
+    la_io_put_le64 (cd, cd_offset);
+    la_io_put_le32 (cd, 0x07064b50u);
+    la_io_put_le32 (cd, 0);
+    la_io_put_le64 (cd, eocd64);
+    la_io_put_le32 (cd, 1);
+  }
+  la_io_put_le32 (cd, 0x06054b50u);
+  la_io_put_le16 (cd, 0);
+  la_io_put_le16 (cd, 0);
+  la_io_put_le16 (cd, big_end ? 0xffff : (guint16) n);
+  la_io_put_le16 (cd, big_end ? 0xffff : (guint16) n);
+  la_io_put_le32 (cd, big_end ? 0xffffffffu : (guint32) cd_size);
+  la_io_put_le32 (cd, big_end ? 0xffffffffu : (guint32) cd_offset);
+  la_io_put_le16 (cd, 0);
+}
+
+/* without ZIP64 (la_torch_zip_writer_to_bytes' limits) */
 static gboolean
 finish_zip (GByteArray * zip, GArray * records)
 {
-  guint64 cd_offset = zip->len;
-  guint i;
+  GByteArray *cd;
+  gboolean ok;
 
-  for (i = 0; i < records->len; i++) {
-    const Record *r = &g_array_index (records, Record, i);
-    gsize name_len = strlen (r->name);
-
-    la_io_put_le32 (zip, 0x02014b50u);
-    la_io_put_le16 (zip, 20);   /* made by: 2.0, MS-DOS attributes */
-    la_io_put_le16 (zip, 20);
-    la_io_put_le16 (zip, 0);
-    la_io_put_le16 (zip, 0);
-    la_io_put_le16 (zip, DOS_TIME);
-    la_io_put_le16 (zip, DOS_DATE);
-    la_io_put_le32 (zip, r->crc);
-    la_io_put_le32 (zip, r->size);
-    la_io_put_le32 (zip, r->size);
-    la_io_put_le16 (zip, name_len);
-    la_io_put_le16 (zip, 0);    /* extra */
-    la_io_put_le16 (zip, 0);    /* comment */
-    la_io_put_le16 (zip, 0);    /* disk */
-    la_io_put_le16 (zip, 0);    /* internal attributes */
-    la_io_put_le32 (zip, 0);    /* external attributes */
-    la_io_put_le32 (zip, r->offset);
-    g_byte_array_append (zip, (const guint8 *) r->name, name_len);
-  }
-  if (records->len > 0xffff || zip->len + 22 > G_MAXUINT32)
+  if (records->len > 0xfffe)
     return FALSE;
-  la_io_put_le32 (zip, 0x06054b50u);
-  la_io_put_le16 (zip, 0);
-  la_io_put_le16 (zip, 0);
-  la_io_put_le16 (zip, records->len);
-  la_io_put_le16 (zip, records->len);
-  la_io_put_le32 (zip, (guint32) (zip->len - 12 - cd_offset));
-  la_io_put_le32 (zip, (guint32) cd_offset);
-  la_io_put_le16 (zip, 0);
-  return TRUE;
+  cd = g_byte_array_new ();
+  la_torch_zip_central_directory (cd, (const LaTorchZipRecord *)
+      records->data, records->len, zip->len, G_MAXUINT32);
+  ok = (guint64) zip->len + cd->len <= G_MAXUINT32;
+  if (ok)
+    g_byte_array_append (zip, cd->data, cd->len);
+  g_byte_array_unref (cd);
+  return ok;
 }
 
 static void
 record_clear (gpointer p)
 {
-  g_free (((Record *) p)->name);
+  g_free (((LaTorchZipRecord *) p)->name);
 }
 
 GBytes *
 la_torch_zip_writer_to_bytes (LaTorchZipWriter * w, GError ** error)
 {
   GByteArray *zip = g_byte_array_new ();
-  GArray *records = g_array_new (FALSE, FALSE, sizeof (Record));
+  GArray *records = g_array_new (FALSE, FALSE, sizeof (LaTorchZipRecord));
   GString *pickle = make_pickle (w);
   gboolean ok;
   guint i;
@@ -405,7 +488,8 @@ la_torch_zip_writer_to_bytes (LaTorchZipWriter * w, GError ** error)
   if (!ok) {
     g_byte_array_unref (zip);
     g_set_error (error, LA_ERROR, LA_ERROR_INVALID_ARGUMENT,
-        "torch zip writer: archive past 4 GiB or 65535 entries (no ZIP64)");
+        "torch zip writer: archive past 4 GiB or 65535 entries or more (no "
+        "ZIP64)");
     return NULL;
   }
   return g_byte_array_free_to_bytes (zip);

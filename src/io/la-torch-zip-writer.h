@@ -20,7 +20,8 @@
  *
  * which torch.load (weights_only=True) and la-torch-zip.h both read. The
  * typed storages have no fp8 kind, so F8 dtypes are refused; archives are
- * limited to 4 GiB (no ZIP64). Little-endian hosts only.
+ * limited to 4 GiB and 65534 entries (no ZIP64). Little-endian hosts
+ * only.
  *
  * Usage:
  *
@@ -67,6 +68,49 @@ GBytes         *la_torch_zip_writer_to_bytes (LaTorchZipWriter * w,
 /* errors writing are LA_ERROR_FAILED naming the path */
 gboolean        la_torch_zip_writer_save (LaTorchZipWriter * w,
     const gchar * path, GError ** error);
+
+/* ---- the pieces, for a writer that streams its tensors
+ * (la-tiny-stream.c): the same bytes as the writer above, plus the ZIP64
+ * fields (APPNOTE 4.3.9.2, 4.5.3, 4.3.14-15) that torch's writer adds
+ * past 4 GiB ---- */
+
+/* one entry of the central directory */
+typedef struct
+{
+  gchar          *name;
+  guint32         crc;
+  guint64         size, offset;
+} LaTorchZipRecord;
+
+/* the zip's CRC-32 of @n bytes, continuing @crc (0 to start) */
+guint32         la_torch_zip_crc32 (guint32 crc, gconstpointer data,
+    gsize n);
+
+/* data.pkl: begin, then tensor @index of @count (key: @index) in the
+ * dict's order, then end. @dtype must have a typed storage (F32, BF16,
+ * ...): la_torch_zip_writer_add's check. */
+void            la_torch_zip_pickle_begin (GString * p);
+void            la_torch_zip_pickle_tensor (GString * p, guint index,
+    guint count, const gchar * name, LaIoDType dtype, gint ndim,
+    const gint64 * shape, gint64 numel);
+void            la_torch_zip_pickle_end (GString * p);
+
+/* where a local header holds its CRC, from the header's start */
+#define LA_TORCH_ZIP_LOCAL_CRC_AT 14
+
+/* Appends to @h the local header of stored entry @name, @size bytes,
+ * the header starting at @pos in the file, padded so that its data is
+ * 64-aligned as torch aligns it; ZIP64 sizes when @zip64. */
+void            la_torch_zip_local_header (GByteArray * h, guint64 pos,
+    const gchar * name, guint32 crc, guint64 size, gboolean zip64);
+
+/* Appends to @cd the central directory of @records (@n) starting at
+ * @cd_offset in the file, and the end records; ZIP64 fields for sizes
+ * and offsets from @zip64_from (at most G_MAXUINT32) on, and for more
+ * than 65534 records. */
+void            la_torch_zip_central_directory (GByteArray * cd,
+    const LaTorchZipRecord * records, guint n, guint64 cd_offset,
+    guint64 zip64_from);
 
 G_END_DECLS
 

@@ -425,14 +425,18 @@ t5_bytes (LaCheckpoint * ck, guint64 * params)
  * hidden 1024, 24 layers, intermediate 4096, positional conv 128 in 16
  * groups); umT5-xxl's encoder (google/umt5-xxl config.json: vocab 256384,
  * d_model 4096, d_kv 64 x 64 heads, d_ff 10240 gated, 24 layers, 32
- * buckets; Wan's models_t5_umt5-xxl-enc-bf16.pth stores it in bf16). */
+ * buckets; Wan's models_t5_umt5-xxl-enc-bf16.pth stores it in bf16); the
+ * encoders' numbers are la-memory-plan.h's LA_MEMORY_OFFICIAL_*. */
 void
 la_memory_model_official (LaMemoryModel * m)
 {
   static const gint inject[] = { 0, 4, 8, 12, 16, 20, 24, 27, 30, 33, 36, 39 };
   LaDitConfig *c = &m->dit;
   LaWav2Vec2Config w = { 0 };
-  guint64 vocab = 256384, d = 4096, attn = 64 * 64, ffn = 10240;
+  guint64 vocab = LA_MEMORY_OFFICIAL_T5_VOCAB, d = LA_MEMORY_OFFICIAL_T5_DIM;
+  guint64 attn = LA_MEMORY_OFFICIAL_T5_NUM_HEADS
+      * LA_MEMORY_OFFICIAL_T5_HEAD_DIM, ffn = LA_MEMORY_OFFICIAL_T5_DIM_FFN;
+  guint64 layers = LA_MEMORY_OFFICIAL_T5_NUM_LAYERS;
   guint i;
 
   memset (m, 0, sizeof (*m));
@@ -442,7 +446,7 @@ la_memory_model_official (LaMemoryModel * m)
   c->num_layers = 40;
   c->in_dim = 16;
   c->out_dim = 16;
-  c->text_dim = 4096;
+  c->text_dim = LA_MEMORY_OFFICIAL_T5_DIM;
   c->text_len = 512;
   c->freq_dim = 256;
   c->patch_size[0] = 1;
@@ -451,7 +455,7 @@ la_memory_model_official (LaMemoryModel * m)
   c->eps = 1e-6;
   c->cond_dim = 16;
   c->zero_timestep = TRUE;
-  c->audio_dim = 1024;
+  c->audio_dim = LA_MEMORY_OFFICIAL_W2V_HIDDEN;
   c->num_audio_token = 4;
   c->enable_adain = TRUE;
   c->enable_framepack = TRUE;
@@ -465,28 +469,29 @@ la_memory_model_official (LaMemoryModel * m)
 
   w.n_conv_layers = 7;
   for (i = 0; i < 7; i++) {
-    w.conv_dim[i] = 512;
+    w.conv_dim[i] = LA_MEMORY_OFFICIAL_W2V_CONV_DIM;
     w.conv_kernel[i] = i == 0 ? 10 : i < 5 ? 3 : 2;
     w.conv_stride[i] = i == 0 ? 5 : 2;
   }
   w.conv_bias = TRUE;
-  w.hidden_size = 1024;
-  w.num_hidden_layers = 24;
-  w.num_attention_heads = 16;
-  w.intermediate_size = 4096;
-  w.num_conv_pos_embeddings = 128;
-  w.num_conv_pos_embedding_groups = 16;
+  w.hidden_size = LA_MEMORY_OFFICIAL_W2V_HIDDEN;
+  w.num_hidden_layers = LA_MEMORY_OFFICIAL_W2V_LAYERS;
+  w.num_attention_heads = LA_MEMORY_OFFICIAL_W2V_HEADS;
+  w.intermediate_size = LA_MEMORY_OFFICIAL_W2V_INTERMEDIATE;
+  w.num_conv_pos_embeddings = LA_MEMORY_OFFICIAL_W2V_POS_KERNEL;
+  w.num_conv_pos_embedding_groups = LA_MEMORY_OFFICIAL_W2V_POS_GROUPS;
   m->audio_params = wav2vec2_params (&w);
   m->audio_weight_bytes = m->audio_params * 4;
 
   /* token embedding, per layer q k v o, gate fc1 fc2 (bf16) and two norms
    * (fp32), the final norm; the position tables stay on the host */
   m->text_weight_bytes = align_up (vocab * d * 2)
-      + 24 * (3 * align_up (attn * d * 2) + align_up (d * attn * 2)
+      + layers * (3 * align_up (attn * d * 2) + align_up (d * attn * 2)
       + 2 * align_up (ffn * d * 2) + align_up (d * ffn * 2) + 2 * align_up (d
           * 4)) + align_up (d * 4);
-  m->text_params = vocab * d + 24 * (4 * attn * d + 3 * ffn * d + 2 * d
-      + 32 * 64) + d;
+  m->text_params = vocab * d + layers * (4 * attn * d + 3 * ffn * d + 2 * d
+      + LA_MEMORY_OFFICIAL_T5_NUM_BUCKETS * LA_MEMORY_OFFICIAL_T5_NUM_HEADS)
+      + d;
   m->source = g_strdup ("official Wan2.2-S2V-14B (constants)");
 }
 
@@ -912,21 +917,6 @@ reserve (const LaMemoryPlanDevice * d, guint64 total)
       + total / 100 * LA_MEMORY_PLAN_CUDA_RESERVE_PERCENT;
 }
 
-static const gchar *
-precision_name (LaPrecision p)
-{
-  switch (p) {
-    case LA_PRECISION_FP32:
-      return "fp32";
-    case LA_PRECISION_BF16:
-      return "bf16";
-    case LA_PRECISION_FP8:
-      return "fp8";
-    default:
-      return "auto";
-  }
-}
-
 static void
 refuse (const LaMemoryPlan * p, const LaMemoryPlanDevice * d, guint64 total,
     guint64 usable, GError ** error)
@@ -1036,15 +1026,19 @@ la_memory_plan_check_engine (const LaEngineConfig * cfg, GError ** error)
 gchar *
 la_memory_plan_to_markdown (const LaMemoryPlan * p)
 {
-  GString *s = g_string_new (NULL);
+  GString *s;
+  const gchar *precision;
   guint i;
   gint r;
 
   g_return_val_if_fail (p != NULL, NULL);
+  /* la_memory_plan_new () does not check it: out of range prints "auto" */
+  precision = la_precision_name (p->precision);
+  s = g_string_new (NULL);
   g_string_append_printf (s, "Memory plan: %s, %dx%d, %d steps, precision "
       "%s, %s compute, %s caches, %s VAE, %u DiT stage%s (ulysses %d)%s, DiT "
       "%.2f B parameters\n\n", p->source, p->config.width, p->config.height,
-      p->config.sample_steps, precision_name (p->precision),
+      p->config.sample_steps, precision ? precision : "auto",
       la_dit_compute_name (p->config.compute),
       la_dtype_name (p->config.kv_dtype), la_dtype_name (p->vae_dtype),
       p->n_stages, p->n_stages == 1 ? "" : "s", p->config.ulysses_size,

@@ -116,6 +116,27 @@ typedef struct
  * LA_ERROR_MODEL_NOT_FOUND, LA_ERROR_MODEL_INVALID naming the file. */
 gboolean        la_memory_model_load (LaMemoryModel * model,
     const gchar * model_dir, GError ** error);
+/* The encoders as published, for la_memory_model_official () and the
+ * tiny model's official sizes (la-tiny-sizes.c): umT5-xxl's encoder
+ * (google/umt5-xxl config.json; d_ffn gated), wav2vec2-large-xlsr-53-
+ * english (jonatasgrosman's config.json) and Live Avatar's LoRA rank
+ * (causal_s2v_pipeline_tpp.py). */
+#define LA_MEMORY_OFFICIAL_T5_VOCAB       256384
+#define LA_MEMORY_OFFICIAL_T5_DIM         4096
+#define LA_MEMORY_OFFICIAL_T5_NUM_HEADS   64
+#define LA_MEMORY_OFFICIAL_T5_HEAD_DIM    64
+#define LA_MEMORY_OFFICIAL_T5_DIM_FFN     10240
+#define LA_MEMORY_OFFICIAL_T5_NUM_LAYERS  24
+#define LA_MEMORY_OFFICIAL_T5_NUM_BUCKETS 32
+#define LA_MEMORY_OFFICIAL_W2V_HIDDEN       1024
+#define LA_MEMORY_OFFICIAL_W2V_HEADS        16
+#define LA_MEMORY_OFFICIAL_W2V_INTERMEDIATE 4096
+#define LA_MEMORY_OFFICIAL_W2V_LAYERS       24
+#define LA_MEMORY_OFFICIAL_W2V_CONV_DIM     512
+#define LA_MEMORY_OFFICIAL_W2V_POS_KERNEL   128
+#define LA_MEMORY_OFFICIAL_W2V_POS_GROUPS   16
+#define LA_MEMORY_OFFICIAL_LORA_RANK 128
+
 /* Wan2.2-S2V-14B as published, without a checkpoint (the constants and
  * their sources are listed in la-memory-plan.c) */
 void            la_memory_model_official (LaMemoryModel * model);

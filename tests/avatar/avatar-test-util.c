@@ -143,6 +143,16 @@ avatar_test_generate (LaAvatar * a, const AvatarTestInputs * in,
     guint64 seed, guint n_blocks)
 {
   LaAvatarCond *c = avatar_test_cond_new (a, in);
+  GByteArray *frames = avatar_test_generate_from (a, c, in, seed, n_blocks);
+
+  la_avatar_cond_unref (c);
+  return frames;
+}
+
+GByteArray *
+avatar_test_generate_from (LaAvatar * a, LaAvatarCond * c,
+    const AvatarTestInputs * in, guint64 seed, guint n_blocks)
+{
   LaAvatarPrompt *p = avatar_test_prompt_new (a, in);
   Frames f = { g_byte_array_new (), (gsize) in->width * in->height * 3 };
   LaAvatarGenerateParams params;
@@ -162,7 +172,6 @@ avatar_test_generate (LaAvatar * a, const AvatarTestInputs * in,
   g_assert_cmpuint (f.frames->len, ==, n_blocks
       * LA_AVATAR_FRAMES_PER_BLOCK * f.frame_bytes);
   la_avatar_prompt_unref (p);
-  la_avatar_cond_unref (c);
   return f.frames;
 }
 

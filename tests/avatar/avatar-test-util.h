@@ -72,6 +72,10 @@ gfloat         *avatar_test_velocity (LaAvatar * a,
  * online; their count is checked. */
 GByteArray     *avatar_test_generate (LaAvatar * a,
     const AvatarTestInputs * in, guint64 seed, guint n_blocks);
+/* The same from the condition @c (a picture's, say) instead of
+ * in->latents' */
+GByteArray     *avatar_test_generate_from (LaAvatar * a, LaAvatarCond * c,
+    const AvatarTestInputs * in, guint64 seed, guint n_blocks);
 
 /* PSNR of @got against @ref (the same length), their first @skip bytes
  * left out; INFINITY when they are equal. */

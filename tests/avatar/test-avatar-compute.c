@@ -21,7 +21,7 @@
 
 #include "config.h"
 
-#include "la-avatar-generate.h"
+#include "avatar-test-util.h"
 #include "la-backend-impl.h"
 #include "la-dit-private.h"
 #include "liveavatar.h"
@@ -35,21 +35,15 @@
 #define H 64
 #define SEED 13
 #define ENV "LIVEAVATAR_COMPUTE"
+/* PSNR leaves out the first 3 frames: the reference picture in all runs */
+#define PSNR_SKIP (3 * W * H * 3)
 
-#ifdef LA_TEST_SANITIZED
-#define GEN_BLOCKS 2
-#define GEN_STEPS 2
-#else
-#define GEN_BLOCKS 5            /* past the first clip: the rolling sink */
-#define GEN_STEPS 4
-#endif
+#define GEN_BLOCKS AVATAR_TEST_GEN_BLOCKS
+#define GEN_STEPS AVATAR_TEST_GEN_STEPS
 
 static gchar *tiny_dir;
 static LaBackend *be;
-static gfloat *features;        /* GEN_BLOCKS blocks of features */
-static gfloat *latents;         /* ref [z, 1, h, w] then motion [z, 19, h, w] */
-static gfloat *context;         /* [5, text_dim] */
-static guint8 *picture;
+static AvatarTestInputs inputs; /* GEN_BLOCKS blocks of features */
 
 static gboolean
 have_bf16 (LaBackend * backend)
@@ -72,13 +66,8 @@ avatar_new_on (LaBackend * backend, LaPrecision precision,
   GError *err = NULL;
   LaAvatar *a;
 
-  la_avatar_config_init (&cfg);
-  cfg.model_dir = tiny_dir;
-  cfg.width = W;
-  cfg.height = H;
+  avatar_test_config_init (&cfg, tiny_dir, W, H);
   cfg.sample_steps = steps;
-  cfg.load_text_encoder = FALSE;
-  cfg.load_audio_encoder = FALSE;
   cfg.precision = precision;
   cfg.compute = compute;
   a = la_avatar_new (backend, &cfg, &err);
@@ -92,27 +81,6 @@ static LaAvatar *
 avatar_new (LaPrecision precision, LaDitCompute compute, gint steps)
 {
   return avatar_new_on (be, precision, compute, steps);
-}
-
-static LaAvatarCond *
-cond_new (LaAvatar * a)
-{
-  GError *err = NULL;
-  LaAvatarCond *c = la_avatar_cond_new_from_latents (a, latents, latents
-      + la_avatar_block_latent_size (a) / 3, picture, &err);
-
-  g_assert_no_error (err);
-  return c;
-}
-
-static LaAvatarPrompt *
-prompt_new (LaAvatar * a)
-{
-  GError *err = NULL;
-  LaAvatarPrompt *p = la_avatar_prompt_new_from_context (a, context, 5, &err);
-
-  g_assert_no_error (err);
-  return p;
 }
 
 /* ---- the caches' bytes ---- */
@@ -206,32 +174,10 @@ test_cache_bytes (void)
 
 /* ---- one DiT forward ---- */
 
-/* the velocity of one DiT forward of block 0 (a one-step schedule: the
- * Euler step is latent - velocity at t = 1000), sink prefilled */
 static gfloat *
 velocity (LaAvatar * a)
 {
-  gsize n = la_avatar_block_latent_size (a), i;
-  gfloat *lat = g_new (gfloat, n), *v = g_new (gfloat, n);
-  LaAvatarCond *c = cond_new (a);
-  LaAvatarPrompt *p = prompt_new (a);
-  LaAvatarSink sink = { c, 0, NULL };
-  GError *err = NULL;
-  LaAvatarStep *s = la_avatar_step_new (a, 0, SEED, &err);
-
-  g_assert_no_error (err);
-  la_avatar_noise (a, SEED, 0, lat);
-  memcpy (v, lat, n * sizeof (gfloat));
-  g_assert_true (la_avatar_step_prepare (s, 0, &sink, p, &err));
-  g_assert_true (la_avatar_step_run (s, lat, 0, features, 17, &err));
-  g_assert_no_error (err);
-  for (i = 0; i < n; i++)
-    v[i] -= lat[i];
-  la_avatar_step_free (s);
-  la_avatar_prompt_unref (p);
-  la_avatar_cond_unref (c);
-  g_free (lat);
-  return v;
+  return avatar_test_velocity (a, &inputs, SEED);
 }
 
 /* Both DiTs hold the same bf16 weights, so the forwards differ by the
@@ -283,38 +229,12 @@ test_forward (void)
 
 /* ---- generation ---- */
 
-static gboolean
-on_frames (gpointer user_data, guint64 first_frame, const guint8 * rgb,
-    guint n_frames, GError ** error)
-{
-  g_byte_array_append (user_data, rgb, n_frames * W * H * 3);
-  return TRUE;
-}
-
 static GByteArray *
 generate_on (LaBackend * backend, LaPrecision precision, LaDitCompute compute)
 {
   LaAvatar *a = avatar_new_on (backend, precision, compute, GEN_STEPS);
-  LaAvatarCond *c = cond_new (a);
-  LaAvatarPrompt *p = prompt_new (a);
-  GByteArray *frames = g_byte_array_new ();
-  LaAvatarGenerateParams params;
-  GError *err = NULL;
+  GByteArray *frames = avatar_test_generate (a, &inputs, SEED, GEN_BLOCKS);
 
-  la_avatar_generate_params_init (&params);
-  params.seed = SEED;
-  params.n_blocks = GEN_BLOCKS;
-  params.online_decode = TRUE;
-  params.cond = c;
-  params.prompt = p;
-  params.features = features;
-  params.on_frames = on_frames;
-  params.user_data = frames;
-  g_assert_true (la_avatar_generate (a, &params, &err));
-  g_assert_no_error (err);
-  g_assert_cmpuint (frames->len, ==, GEN_BLOCKS * 12 * W * H * 3);
-  la_avatar_prompt_unref (p);
-  la_avatar_cond_unref (c);
   la_avatar_free (a);
   return frames;
 }
@@ -323,25 +243,6 @@ static GByteArray *
 generate (LaPrecision precision, LaDitCompute compute)
 {
   return generate_on (be, precision, compute);
-}
-
-/* PSNR of the generated frames (the first 3, the reference picture in
- * all runs, left out) */
-static gdouble
-psnr (GByteArray * ref, GByteArray * got)
-{
-  gsize i, skip = 3 * W * H * 3;
-  gdouble se = 0;
-
-  g_assert_cmpuint (ref->len, ==, got->len);
-  for (i = skip; i < ref->len; i++) {
-    gdouble d = (gdouble) ref->data[i] - got->data[i];
-
-    se += d * d;
-  }
-  if (se == 0)
-    return INFINITY;
-  return 10.0 * log10 (255.0 * 255.0 / (se / (ref->len - skip)));
 }
 
 /* FP8's floor, relative to bf16 in the same run, as in
@@ -365,17 +266,17 @@ test_generate_psnr (void)
   g_setenv (LA_AVATAR_VAE_COMPUTE_ENV, "f32", TRUE);
   ref = generate (LA_PRECISION_FP32, LA_DIT_COMPUTE_F32);
   bf16 = generate (LA_PRECISION_BF16, LA_DIT_COMPUTE_BF16);
-  p16 = psnr (ref, bf16);
+  p16 = avatar_test_psnr (ref, bf16, PSNR_SKIP);
   g_test_message ("%d blocks of %d steps, %dx%d: bf16 weights and compute "
       "vs fp32 PSNR %.2f dB (VAE fp32)", GEN_BLOCKS, GEN_STEPS, W, H, p16);
   g_assert_cmpfloat (p16, >=, 40.0);
   g_assert_cmpfloat (p16, <, INFINITY);
   if (have_fp8 (be)) {
     GByteArray *fp8 = generate (LA_PRECISION_FP8, LA_DIT_COMPUTE_BF16);
-    gdouble p8 = psnr (ref, fp8);
+    gdouble p8 = avatar_test_psnr (ref, fp8, PSNR_SKIP);
 
     g_test_message ("fp8 weights, bf16 compute vs fp32 PSNR %.2f dB, vs "
-        "bf16 %.2f dB", p8, psnr (bf16, fp8));
+        "bf16 %.2f dB", p8, avatar_test_psnr (bf16, fp8, PSNR_SKIP));
     g_assert_cmpfloat (p8, >=, p16 - FP8_PSNR_DROP);
     g_assert_cmpfloat (p8, <, p16);
     g_byte_array_unref (fp8);
@@ -397,23 +298,16 @@ generate_auto (const gchar * compute_env, const gchar * vae_env,
     LaDType vae_dtype)
 {
   LaAvatarConfig cfg;
-  LaAvatarGenerateParams params;
-  GByteArray *frames = g_byte_array_new ();
+  GByteArray *frames;
   GError *err = NULL;
   LaAvatarCond *c;
-  LaAvatarPrompt *p;
   LaAvatar *a;
 
   g_setenv (ENV, compute_env, TRUE);
   if (vae_env)
     g_setenv (LA_AVATAR_VAE_COMPUTE_ENV, vae_env, TRUE);
-  la_avatar_config_init (&cfg);
-  cfg.model_dir = tiny_dir;
-  cfg.width = W;
-  cfg.height = H;
+  avatar_test_config_init (&cfg, tiny_dir, W, H);
   cfg.sample_steps = GEN_STEPS;
-  cfg.load_text_encoder = FALSE;
-  cfg.load_audio_encoder = FALSE;
   a = la_avatar_new (be, &cfg, &err);
   g_unsetenv (ENV);
   g_unsetenv (LA_AVATAR_VAE_COMPUTE_ENV);
@@ -422,21 +316,9 @@ generate_auto (const gchar * compute_env, const gchar * vae_env,
   if (!vae_env)
     g_assert_cmpint (la_dit_compute_dtype (la_avatar_get_compute (a)), ==,
         vae_dtype);
-  c = la_avatar_cond_new (a, picture, W * 3, &err);
+  c = la_avatar_cond_new (a, inputs.picture, W * 3, &err);
   g_assert_no_error (err);
-  p = prompt_new (a);
-  la_avatar_generate_params_init (&params);
-  params.seed = SEED;
-  params.n_blocks = GEN_BLOCKS;
-  params.online_decode = TRUE;
-  params.cond = c;
-  params.prompt = p;
-  params.features = features;
-  params.on_frames = on_frames;
-  params.user_data = frames;
-  g_assert_true (la_avatar_generate (a, &params, &err));
-  g_assert_no_error (err);
-  la_avatar_prompt_unref (p);
+  frames = avatar_test_generate_from (a, c, &inputs, SEED, GEN_BLOCKS);
   la_avatar_cond_unref (c);
   la_avatar_free (a);
   return frames;
@@ -474,9 +356,9 @@ test_vae_bf16 (void)
   all = generate_auto ("bf16", NULL, LA_DTYPE_BF16);
   dit = generate_auto ("bf16", "f32", LA_DTYPE_F32);
   vae = generate_auto ("f32", "bf16", LA_DTYPE_BF16);
-  p_all = psnr (ref, all);
-  p_dit = psnr (ref, dit);
-  p_vae = psnr (ref, vae);
+  p_all = avatar_test_psnr (ref, all, PSNR_SKIP);
+  p_dit = avatar_test_psnr (ref, dit, PSNR_SKIP);
+  p_vae = avatar_test_psnr (ref, vae, PSNR_SKIP);
   p_sum = 10.0 * log10 (255.0 * 255.0 / (mse_of (p_dit) + mse_of (p_vae)));
   g_test_message ("%d blocks of %d steps from a picture, %dx%d, vs fp32: "
       "DiT and VAE in bf16 %.2f dB; the DiT alone %.2f dB, the VAE alone "
@@ -546,7 +428,7 @@ test_cuda (void)
 
   ref = generate (LA_PRECISION_FP32, LA_DIT_COMPUTE_F32);
   got = generate_on (cuda, LA_PRECISION_BF16, LA_DIT_COMPUTE_BF16);
-  p = psnr (ref, got);
+  p = avatar_test_psnr (ref, got, PSNR_SKIP);
   g_test_message ("CUDA bf16 vs CPU fp32 frames: PSNR %.2f dB", p);
   g_assert_cmpfloat (p, >=, 40.0);
   g_byte_array_unref (ref);
@@ -619,13 +501,10 @@ test_resolve (void)
 
 /* ---- errors ---- */
 
-static gboolean (*cpu_supports_op) (LaBackend *, LaOp, LaDType);
-
 static gboolean
-no_bf16_attention (LaBackend * backend, LaOp op, LaDType dtype)
+no_bf16_attention (LaOp op, LaDType dtype)
 {
-  return !(op == LA_OP_ATTENTION && dtype == LA_DTYPE_BF16)
-      && cpu_supports_op (backend, op, dtype);
+  return op == LA_OP_ATTENTION && dtype == LA_DTYPE_BF16;
 }
 
 static void
@@ -633,8 +512,6 @@ test_errors (void)
 {
   gchar *index = g_build_filename (tiny_dir, LA_AVATAR_DIT_INDEX_FILE, NULL);
   gchar *cpath = g_build_filename (tiny_dir, LA_AVATAR_CONFIG_FILE, NULL);
-  LaBackendIface iface;
-  const LaBackendIface *saved;
   LaCheckpoint *ck;
   LaDitConfig dc;
   GError *err = NULL;
@@ -665,12 +542,7 @@ test_errors (void)
   g_assert_cmpuint (la_backend_get_allocated_bytes (be), ==, before);
 
   /* through the avatar: fp32 weights asked with bf16 compute */
-  la_avatar_config_init (&cfg);
-  cfg.model_dir = tiny_dir;
-  cfg.width = W;
-  cfg.height = H;
-  cfg.load_text_encoder = FALSE;
-  cfg.load_audio_encoder = FALSE;
+  avatar_test_config_init (&cfg, tiny_dir, W, H);
   cfg.precision = LA_PRECISION_FP32;
   cfg.compute = LA_DIT_COMPUTE_BF16;
   g_assert_null (la_avatar_new (be, &cfg, &err));
@@ -678,13 +550,7 @@ test_errors (void)
   g_clear_error (&err);
 
   /* a backend without one bf16 op: refused before anything is read */
-  limited = la_backend_new (LA_BACKEND_CPU, 3, &err);
-  g_assert_no_error (err);
-  saved = limited->iface;
-  iface = *saved;
-  cpu_supports_op = saved->supports_op;
-  iface.supports_op = no_bf16_attention;
-  limited->iface = &iface;
+  limited = avatar_test_limited_new (3, no_bf16_attention);
   g_assert_null (la_dit_new_with_compute (limited, &dc, ck, NULL,
           LA_DIT_WEIGHTS_BF16, LA_DIT_COMPUTE_BF16, &err));
   g_assert_error (err, LA_ERROR, LA_ERROR_NOT_SUPPORTED);
@@ -699,8 +565,7 @@ test_errors (void)
     g_assert_no_error (err);
     la_dit_free (ok);
   }
-  limited->iface = saved;
-  la_backend_free (limited);
+  avatar_test_limited_free (limited);
 
   /* caches of another compute dtype are refused by the block */
   if (have_bf16 (be)) {
@@ -746,22 +611,11 @@ static void
 setup (void)
 {
   LaAvatar *a;
-  gsize i, blk;
-  gint text_dim;
 
   tiny_dir = la_test_tiny_model_new (3);
   be = la_test_cpu ();
   a = avatar_new (LA_PRECISION_FP32, LA_DIT_COMPUTE_F32, 1);
-  blk = la_avatar_block_latent_size (a);
-  text_dim = la_dit_get_config (la_avatar_get_dit (a))->text_dim;
-  la_test_seed (7);
-  latents = la_test_rnd_array (blk / 3 * (1 + LA_AVATAR_MOTION_LATENTS), 1.0);
-  context = la_test_rnd_array (5 * (gsize) text_dim, 1.0);
-  features = la_test_rnd_array (la_avatar_block_features_size (a)
-      * GEN_BLOCKS, 1.0);
-  picture = g_new (guint8, W * H * 3);
-  for (i = 0; i < W * H * 3; i++)
-    picture[i] = (guint8) ((i * 7 + (i / (W * 3)) * 13) % 256);
+  avatar_test_inputs_init (&inputs, a, W, H, 7, GEN_BLOCKS, 7, 13);
   la_avatar_free (a);
 }
 
@@ -770,9 +624,8 @@ main (int argc, char **argv)
 {
   int ret;
 
-  g_test_init (&argc, &argv, NULL);
   /* the tests choose their compute explicitly; AUTO's test sets it */
-  g_unsetenv (ENV);
+  avatar_test_init (&argc, &argv);
   g_unsetenv (LA_AVATAR_VAE_COMPUTE_ENV);
   setup ();
   g_test_add_func ("/avatar/compute/resolve", test_resolve);
@@ -783,10 +636,7 @@ main (int argc, char **argv)
   g_test_add_func ("/avatar/compute/vae-bf16", test_vae_bf16);
   g_test_add_func ("/avatar/compute/cuda", test_cuda);
   ret = g_test_run ();
-  g_free (features);
-  g_free (latents);
-  g_free (context);
-  g_free (picture);
+  avatar_test_inputs_clear (&inputs);
   la_backend_free (be);
   la_test_tiny_model_free (tiny_dir);
   return ret;

@@ -95,6 +95,26 @@ av_engine_config_init (LaEngineConfig * cfg)
   cfg->height = AV_HEIGHT;
 }
 
+LaMemoryPlan *
+av_plan_new (const gchar * model_dir, const LaMemoryPlanConfig * pc)
+{
+  LaMemoryModel m;
+  LaMemoryPlan *p;
+  GError *err = NULL;
+
+  if (model_dir) {
+    g_assert_true (la_memory_model_load (&m, model_dir, &err));
+    g_assert_no_error (err);
+  } else {
+    la_memory_model_official (&m);
+  }
+  p = la_memory_plan_new (&m, pc, &err);
+  g_assert_no_error (err);
+  g_assert_nonnull (p);
+  la_memory_model_clear (&m);
+  return p;
+}
+
 LaEngine *
 av_engine_new (const gchar * dit_devices, gint ulysses_size,
     gboolean online_decode)

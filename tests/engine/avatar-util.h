@@ -19,6 +19,7 @@
 
 #include "liveavatar.h"
 #include "la-avatar.h"
+#include "la-memory-plan.h"
 
 G_BEGIN_DECLS
 
@@ -42,6 +43,12 @@ gfloat *av_audio_new (guint n_blocks, guint salt, gsize * n_samples);
 /* la_engine_config_init (), then the tiny Live Avatar model on the CPU at
  * AV_WIDTH x AV_HEIGHT */
 void av_engine_config_init (LaEngineConfig * cfg);
+
+/* la_memory_plan_new () for the model in @model_dir (NULL: the official
+ * constants), asserting success */
+LaMemoryPlan *av_plan_new (const gchar * model_dir,
+    const LaMemoryPlanConfig * pc);
+
 LaEngine *av_engine_new (const gchar * dit_devices, gint ulysses_size,
     gboolean online_decode);
 /* RGB frames, AV_SEED, @prompt, the picture set */

@@ -82,13 +82,8 @@ engine_new (LaBackendKind backend, const gchar * dit_devices, gint vae,
 static LaMemoryPlan *
 plan_for_full (const gchar * dit_devices, gint vae, gboolean offload)
 {
-  LaMemoryModel m;
   LaMemoryPlanConfig pc;
-  LaMemoryPlan *p;
-  GError *err = NULL;
 
-  g_assert_true (la_memory_model_load (&m, av_model_dir (), &err));
-  g_assert_no_error (err);
   la_memory_plan_config_init (&pc);
   pc.backend = LA_BACKEND_CUDA;
   pc.dit_devices = dit_devices;
@@ -98,10 +93,7 @@ plan_for_full (const gchar * dit_devices, gint vae, gboolean offload)
   pc.height = AV_HEIGHT;
   pc.sample_steps = LA_DEFAULT_SAMPLE_STEPS;
   pc.offload = offload;
-  p = la_memory_plan_new (&m, &pc, &err);
-  g_assert_no_error (err);
-  la_memory_model_clear (&m);
-  return p;
+  return av_plan_new (av_model_dir (), &pc);
 }
 
 static LaMemoryPlan *

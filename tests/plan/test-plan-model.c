@@ -24,6 +24,8 @@
 
 #include "config.h"
 
+#include "avatar-test-util.h"
+#include "avatar-util.h"
 #include "la-avatar.h"
 #include "la-checkpoint.h"
 #include "la-dit.h"
@@ -54,23 +56,17 @@ cpu (void)
 static LaMemoryPlan *
 plan_for (LaPrecision precision, gint steps)
 {
-  LaMemoryModel m;
   LaMemoryPlanConfig pc;
   LaMemoryPlan *p;
-  GError *err = NULL;
 
-  g_assert_true (la_memory_model_load (&m, tiny_dir, &err));
-  g_assert_no_error (err);
   la_memory_plan_config_init (&pc);
   pc.backend = LA_BACKEND_CPU;
   pc.precision = precision;
   pc.width = W;
   pc.height = H;
   pc.sample_steps = steps;
-  p = la_memory_plan_new (&m, &pc, &err);
-  g_assert_no_error (err);
+  p = av_plan_new (tiny_dir, &pc);
   g_assert_cmpuint (p->n_devices, ==, 1);
-  la_memory_model_clear (&m);
   return p;
 }
 
@@ -167,10 +163,7 @@ avatar_new (LaBackend * be, gboolean text, gboolean audio, gint steps)
   GError *err = NULL;
   LaAvatar *a;
 
-  la_avatar_config_init (&cfg);
-  cfg.model_dir = tiny_dir;
-  cfg.width = W;
-  cfg.height = H;
+  avatar_test_config_init (&cfg, tiny_dir, W, H);
   cfg.sample_steps = steps;
   cfg.load_text_encoder = text;
   cfg.load_audio_encoder = audio;
@@ -490,7 +483,6 @@ engine_new (GError ** err)
 static void
 test_engine (void)
 {
-  LaMemoryModel m;
   LaMemoryPlanConfig pc;
   LaMemoryPlan *p;
   GError *err = NULL;
@@ -498,14 +490,12 @@ test_engine (void)
   guint64 need;
   gchar *v;
 
-  g_assert_true (la_memory_model_load (&m, tiny_dir, &err));
   la_memory_plan_config_init (&pc);
   pc.backend = LA_BACKEND_CPU;
   pc.dit_devices = "0,1";
   pc.width = W;
   pc.height = H;
-  p = la_memory_plan_new (&m, &pc, &err);
-  g_assert_no_error (err);
+  p = av_plan_new (tiny_dir, &pc);
   need = la_memory_plan_device_total (&p->devices[0]);
   /* two stages: two forwards' temporaries at once */
   g_assert_cmpuint (p->n_stages, ==, 2);
@@ -542,7 +532,6 @@ test_engine (void)
   g_unsetenv (ENV);
 
   la_memory_plan_free (p);
-  la_memory_model_clear (&m);
 }
 
 /* ---- the official model, without a checkpoint ---- */
@@ -645,12 +634,8 @@ static LaMemoryPlan *
 official_plan (const gchar * dit_devices, gint vae, gint ulysses,
     gboolean offload)
 {
-  LaMemoryModel m;
   LaMemoryPlanConfig pc;
-  LaMemoryPlan *p;
-  GError *err = NULL;
 
-  la_memory_model_official (&m);
   la_memory_plan_config_init (&pc);
   pc.backend = LA_BACKEND_CUDA;
   pc.precision = LA_PRECISION_FP8;
@@ -658,10 +643,7 @@ official_plan (const gchar * dit_devices, gint vae, gint ulysses,
   pc.vae_device = vae;
   pc.ulysses_size = ulysses;
   pc.offload = offload;
-  p = la_memory_plan_new (&m, &pc, &err);
-  g_assert_no_error (err);
-  la_memory_model_clear (&m);
-  return p;
+  return av_plan_new (NULL, &pc);
 }
 
 static void

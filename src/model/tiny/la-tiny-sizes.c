@@ -7,18 +7,11 @@
  * version 2.1 of the License, or (at your option) any later version.
  */
 
-/* The official sizes come from one place where the engine keeps them:
+/* The official sizes come from where the engine keeps them:
  * la_memory_model_official () (la-memory-plan.c, which cites
  * Wan2.2-S2V-14B's config.json and Wan's vae2_1.py) for the DiT and the
- * VAE. The encoders' sizes live there as local constants, so they are
- * repeated here from the same sources:
- *   umT5-xxl's encoder (google/umt5-xxl config.json): vocab 256384,
- *   d_model 4096, 64 heads of 64, d_ff 10240 (gated), 24 layers, 32
- *   relative position buckets;
- *   wav2vec2-large-xlsr-53-english's config.json (jonatasgrosman): hidden
- *   1024, 16 heads, intermediate 4096, 24 layers, 7 convs of 512,
- *   positional conv 128 taps in 16 groups;
- *   Live Avatar's LoRA: rank 128 (causal_s2v_pipeline_tpp.py). */
+ * VAE, la-memory-plan.h's LA_MEMORY_OFFICIAL_* for the encoders (umT5-xxl,
+ * wav2vec2-large-xlsr-53-english) and the LoRA rank. */
 
 #include "config.h"
 
@@ -90,20 +83,20 @@ la_tiny_sizes_init_official (LaTinySizes * s)
   s->vae_dim = m.vae_dim;
 
   s->t5_dim = c->text_dim;
-  s->t5_num_heads = 64;
-  s->t5_dim_ffn = 10240;
-  s->t5_num_layers = 24;
-  s->t5_num_buckets = 32;
-  s->t5_vocab = 256384;
+  s->t5_num_heads = LA_MEMORY_OFFICIAL_T5_NUM_HEADS;
+  s->t5_dim_ffn = LA_MEMORY_OFFICIAL_T5_DIM_FFN;
+  s->t5_num_layers = LA_MEMORY_OFFICIAL_T5_NUM_LAYERS;
+  s->t5_num_buckets = LA_MEMORY_OFFICIAL_T5_NUM_BUCKETS;
+  s->t5_vocab = LA_MEMORY_OFFICIAL_T5_VOCAB;
 
   s->w2v_hidden = c->audio_dim;
-  s->w2v_heads = 16;
-  s->w2v_intermediate = 4096;
-  s->w2v_layers = 24;
-  s->w2v_conv_dim = 512;
-  s->w2v_pos_kernel = 128;
-  s->w2v_pos_groups = 16;
-  s->lora_rank = 128;
+  s->w2v_heads = LA_MEMORY_OFFICIAL_W2V_HEADS;
+  s->w2v_intermediate = LA_MEMORY_OFFICIAL_W2V_INTERMEDIATE;
+  s->w2v_layers = LA_MEMORY_OFFICIAL_W2V_LAYERS;
+  s->w2v_conv_dim = LA_MEMORY_OFFICIAL_W2V_CONV_DIM;
+  s->w2v_pos_kernel = LA_MEMORY_OFFICIAL_W2V_POS_KERNEL;
+  s->w2v_pos_groups = LA_MEMORY_OFFICIAL_W2V_POS_GROUPS;
+  s->lora_rank = LA_MEMORY_OFFICIAL_LORA_RANK;
   la_memory_model_clear (&m);
 }
 

@@ -11,14 +11,15 @@
  * output the tiny model's files were, byte for byte: the tests compare
  * both), without holding a file in memory: values are made CHUNK at a
  * time on every core, converted, written, and the zip's CRC is patched
- * into each local header once its data is out. The official umT5 is
- * 11 GB: past 4 GiB the archive gets the ZIP64 fields (4.3.9.2, 4.5.3,
- * 4.3.14-15 of APPNOTE.TXT) that torch's writer adds. */
+ * into each local header once its data is out. The zip's pieces come
+ * from la-torch-zip-writer.h; the official umT5 is 11 GB, so past 4 GiB
+ * they get the ZIP64 fields that torch's writer adds. */
 
 #include "config.h"
 
 #include "la-tiny-private.h"
 #include "la-backend.h"
+#include "la-torch-zip-writer.h"
 #include "liveavatar.h"
 
 #include <errno.h>
@@ -28,8 +29,6 @@
 
 #define CHUNK ((gint64) 1 << 24)        /* values per piece */
 #define PIECE 4096              /* values per worker's stack buffer */
-#define ALIGN 64
-#define SETITEMS_BATCH 1000     /* pickle.py's _BATCHSIZE */
 
 typedef struct
 {
@@ -188,32 +187,6 @@ make_values (const LaTinyTensor * t, LaIoDType dtype, gint64 begin,
     g_thread_join (threads[i]);
 }
 
-static guint32
-crc32_update (guint32 crc, const guint8 * data, gsize n)
-{
-  static guint32 table[256];
-  static gsize init = 0;
-  guint32 c = crc ^ 0xffffffffu;
-  gsize i;
-
-  if (g_once_init_enter (&init)) {
-    guint32 k;
-
-    for (k = 0; k < 256; k++) {
-      guint32 v = k;
-      gint b;
-
-      for (b = 0; b < 8; b++)
-        v = (v & 1) ? 0xedb88320u ^ (v >> 1) : v >> 1;
-      table[k] = v;
-    }
-    g_once_init_leave (&init, 1);
-  }
-  for (i = 0; i < n; i++)
-    c = table[(c ^ data[i]) & 0xff] ^ (c >> 8);
-  return c ^ 0xffffffffu;
-}
-
 /* all of @t's values into @o; the CRC of their bytes into @crc if given */
 static void
 write_tensor (Out * o, const LaTinyTensor * t, LaIoDType dtype, guint32 * crc)
@@ -227,7 +200,7 @@ write_tensor (Out * o, const LaTinyTensor * t, LaIoDType dtype, guint32 * crc)
     n = MIN (CHUNK, t->numel - at);
     make_values (t, dtype, at, n, o->buf);
     if (crc)
-      *crc = crc32_update (*crc, o->buf, n * width);
+      *crc = la_torch_zip_crc32 (*crc, o->buf, n * width);
     out_write (o, o->buf, n * width);
   }
 }
@@ -293,98 +266,7 @@ la_tiny_write_safetensors (GPtrArray * tensors, guint first, guint last,
   return out_close (&o, TRUE, error);
 }
 
-/* ---- torch.save: the pickle, as la-torch-zip-writer.c makes it ---- */
-
-static void
-pk_global (GString * p, const gchar * module, const gchar * name)
-{
-  g_string_append_printf (p, "c%s\n%s\n", module, name);
-}
-
-static void
-pk_unicode (GString * p, const gchar * s)
-{
-  guint32 len = GUINT32_TO_LE ((guint32) strlen (s));
-
-  g_string_append_c (p, 'X');
-  g_string_append_len (p, (const gchar *) &len, 4);
-  g_string_append (p, s);
-}
-
-static void
-pk_int (GString * p, gint64 v)
-{
-  if (v >= 0 && v < 0x100) {
-    g_string_append_c (p, 'K');
-    g_string_append_c (p, (gchar) v);
-  } else if (v >= 0 && v < 0x10000) {
-    guint16 le = GUINT16_TO_LE ((guint16) v);
-
-    g_string_append_c (p, 'M');
-    g_string_append_len (p, (const gchar *) &le, 2);
-  } else if (v >= G_MININT32 && v <= G_MAXINT32) {
-    guint32 le = GUINT32_TO_LE ((guint32) (gint32) v);
-
-    g_string_append_c (p, 'J');
-    g_string_append_len (p, (const gchar *) &le, 4);
-  } else {
-    guint8 bytes[8];
-    gint n = 8, i;
-
-    for (i = 0; i < 8; i++)
-      bytes[i] = (guint8) ((guint64) v >> (8 * i));
-    while (n > 1 && bytes[n - 1] == 0 && !(bytes[n - 2] & 0x80))
-      n--;
-    g_string_append_c (p, (gchar) 0x8a);
-    g_string_append_c (p, (gchar) n);
-    g_string_append_len (p, (const gchar *) bytes, n);
-  }
-}
-
-static void
-pk_tuple (GString * p, const gint64 * v, gint n)
-{
-  static const gchar small[] = { ')', (gchar) 0x85, (gchar) 0x86,
-    (gchar) 0x87
-  };
-  gint i;
-
-  if (n > 3)
-    g_string_append_c (p, '(');
-  for (i = 0; i < n; i++)
-    pk_int (p, v[i]);
-  g_string_append_c (p, n > 3 ? 't' : small[n]);
-}
-
-static void
-pk_tensor (GString * p, const LaTinyTensor * t, LaIoDType dtype, guint key)
-{
-  gint64 stride[LA_TINY_MAX_DIMS];
-  gchar buf[16];
-  gint d;
-
-  for (d = t->ndim - 1; d >= 0; d--)
-    stride[d] = d == t->ndim - 1 ? 1 : stride[d + 1] * t->shape[d + 1];
-  pk_global (p, "torch._utils", "_rebuild_tensor_v2");
-  g_string_append_c (p, '(');
-  g_string_append_c (p, '(');
-  pk_unicode (p, "storage");
-  pk_global (p, "torch", dtype == LA_IO_DTYPE_BF16 ? "BFloat16Storage" :
-      "FloatStorage");
-  g_snprintf (buf, sizeof (buf), "%u", key);
-  pk_unicode (p, buf);
-  pk_unicode (p, "cpu");
-  pk_int (p, t->numel);
-  g_string_append_c (p, 't');
-  g_string_append_c (p, 'Q');
-  pk_int (p, 0);
-  pk_tuple (p, t->shape, t->ndim);
-  pk_tuple (p, stride, t->ndim);
-  g_string_append_c (p, (gchar) 0x89);
-  pk_global (p, "collections", "OrderedDict");
-  g_string_append (p, ")R");
-  g_string_append (p, "tR");
-}
+/* ---- torch.save: la-torch-zip-writer.c's layout, streamed ---- */
 
 static GString *
 make_pickle (GPtrArray * tensors, LaIoDType dtype)
@@ -392,52 +274,15 @@ make_pickle (GPtrArray * tensors, LaIoDType dtype)
   GString *p = g_string_new (NULL);
   guint i;
 
-  g_string_append_len (p, "\x80\x02", 2);
-  pk_global (p, "collections", "OrderedDict");
-  g_string_append (p, ")R");
+  la_torch_zip_pickle_begin (p);
   for (i = 0; i < tensors->len; i++) {
-    if (i % SETITEMS_BATCH == 0)
-      g_string_append_c (p, '(');
-    pk_unicode (p, ((LaTinyTensor *) g_ptr_array_index (tensors, i))->name);
-    pk_tensor (p, g_ptr_array_index (tensors, i), dtype, i);
-    if (i % SETITEMS_BATCH == SETITEMS_BATCH - 1 || i + 1 == tensors->len)
-      g_string_append_c (p, 'u');
+    const LaTinyTensor *t = g_ptr_array_index (tensors, i);
+
+    la_torch_zip_pickle_tensor (p, i, tensors->len, t->name, dtype, t->ndim,
+        t->shape, t->numel);
   }
-  g_string_append_c (p, '.');
+  la_torch_zip_pickle_end (p);
   return p;
-}
-
-/* ---- the zip ---- */
-
-typedef struct
-{
-  gchar *name;
-  guint32 crc;
-  guint64 size, offset;
-} Record;
-
-#define DOS_TIME 0
-#define DOS_DATE 0x21
-
-static void
-put16 (GByteArray * a, guint16 v)
-{
-  v = GUINT16_TO_LE (v);
-  g_byte_array_append (a, (const guint8 *) &v, 2);
-}
-
-static void
-put32 (GByteArray * a, guint32 v)
-{
-  v = GUINT32_TO_LE (v);
-  g_byte_array_append (a, (const guint8 *) &v, 4);
-}
-
-static void
-put64 (GByteArray * a, guint64 v)
-{
-  v = GUINT64_TO_LE (v);
-  g_byte_array_append (a, (const guint8 *) &v, 8);
 }
 
 typedef struct
@@ -445,48 +290,23 @@ typedef struct
   Out *o;
   GArray *records;
   guint64 zip64_from;
-  Record cur;
+  LaTorchZipRecord cur;
   guint64 crc_at;
 } Zip;
 
-/* a stored entry's local header, its data padded to ALIGN ("FB" extra);
- * the CRC is patched in by entry_end */
+/* a stored entry's local header; the CRC is patched in by entry_end */
 static void
 entry_begin (Zip * z, const gchar * name, guint64 size)
 {
   GByteArray *h = g_byte_array_new ();
-  gsize name_len = strlen (name), pad, extra;
-  gboolean big = size >= z->zip64_from;
 
   z->cur.name = g_strdup (name);
   z->cur.crc = 0;
   z->cur.size = size;
   z->cur.offset = z->o->pos;
-  extra = 4 + (big ? 20 : 0);
-  pad = (ALIGN - (z->o->pos + 30 + name_len + extra) % ALIGN) % ALIGN;
-  put32 (h, 0x04034b50u);
-  put16 (h, big ? 45 : 20);
-  put16 (h, 0);
-  put16 (h, 0);
-  put16 (h, DOS_TIME);
-  put16 (h, DOS_DATE);
-  z->crc_at = z->o->pos + h->len;
-  put32 (h, 0);
-  put32 (h, big ? 0xffffffffu : (guint32) size);
-  put32 (h, big ? 0xffffffffu : (guint32) size);
-  put16 (h, name_len);
-  put16 (h, extra + pad);
-  g_byte_array_append (h, (const guint8 *) name, name_len);
-  if (big) {
-    put16 (h, 0x0001);
-    put16 (h, 16);
-    put64 (h, size);
-    put64 (h, size);
-  }
-  put16 (h, 0x4246);
-  put16 (h, pad);
-  while (pad-- > 0)
-    g_byte_array_append (h, (const guint8 *) "Z", 1);
+  z->crc_at = z->o->pos + LA_TORCH_ZIP_LOCAL_CRC_AT;
+  la_torch_zip_local_header (h, z->o->pos, name, 0, size,
+      size >= z->zip64_from);
   out_write (z->o, h->data, h->len);
   g_byte_array_unref (h);
 }
@@ -504,7 +324,7 @@ static void
 entry_bytes (Zip * z, const gchar * name, gconstpointer data, gsize size)
 {
   entry_begin (z, name, size);
-  z->cur.crc = crc32_update (0, data, size);
+  z->cur.crc = la_torch_zip_crc32 (0, data, size);
   out_write (z->o, data, size);
   entry_end (z);
 }
@@ -513,74 +333,9 @@ static void
 finish_zip (Zip * z)
 {
   GByteArray *cd = g_byte_array_new ();
-  guint64 cd_offset = z->o->pos, cd_size, n = z->records->len, eocd64;
-  gboolean big_end;
-  guint i;
 
-  for (i = 0; i < z->records->len; i++) {
-    const Record *r = &g_array_index (z->records, Record, i);
-    gsize name_len = strlen (r->name);
-    gboolean big_size = r->size >= z->zip64_from;
-    gboolean big_off = r->offset >= z->zip64_from;
-    guint16 extra = (big_size ? 16 : 0) + (big_off ? 8 : 0);
-
-    put32 (cd, 0x02014b50u);
-    put16 (cd, big_size || big_off ? 45 : 20);
-    put16 (cd, big_size || big_off ? 45 : 20);
-    put16 (cd, 0);
-    put16 (cd, 0);
-    put16 (cd, DOS_TIME);
-    put16 (cd, DOS_DATE);
-    put32 (cd, r->crc);
-    put32 (cd, big_size ? 0xffffffffu : (guint32) r->size);
-    put32 (cd, big_size ? 0xffffffffu : (guint32) r->size);
-    put16 (cd, name_len);
-    put16 (cd, extra ? extra + 4 : 0);
-    put16 (cd, 0);
-    put16 (cd, 0);
-    put16 (cd, 0);
-    put32 (cd, 0);
-    put32 (cd, big_off ? 0xffffffffu : (guint32) r->offset);
-    g_byte_array_append (cd, (const guint8 *) r->name, name_len);
-    if (extra) {
-      put16 (cd, 0x0001);
-      put16 (cd, extra);
-      if (big_size) {
-        put64 (cd, r->size);
-        put64 (cd, r->size);
-      }
-      if (big_off)
-        put64 (cd, r->offset);
-    }
-  }
-  cd_size = cd->len;
-  eocd64 = cd_offset + cd_size;
-  big_end = n > 0xfffe || cd_offset >= z->zip64_from
-      || cd_size >= z->zip64_from;
-  if (big_end) {
-    put32 (cd, 0x06064b50u);
-    put64 (cd, 44);
-    put16 (cd, 45);
-    put16 (cd, 45);
-    put32 (cd, 0);
-    put32 (cd, 0);
-    put64 (cd, n);
-    put64 (cd, n);
-    put64 (cd, cd_size);
-    put64 (cd, cd_offset);
-    put32 (cd, 0x07064b50u);
-    put32 (cd, 0);
-    put64 (cd, eocd64);
-    put32 (cd, 1);
-  }
-  put32 (cd, 0x06054b50u);
-  put16 (cd, 0);
-  put16 (cd, 0);
-  put16 (cd, big_end ? 0xffff : (guint16) n);
-  put16 (cd, big_end ? 0xffff : (guint16) n);
-  put32 (cd, big_end ? 0xffffffffu : (guint32) cd_size);
-  put32 (cd, big_end ? 0xffffffffu : (guint32) cd_offset);
-  put16 (cd, 0);
+  la_torch_zip_central_directory (cd, (const LaTorchZipRecord *)
+      z->records->data, z->records->len, z->o->pos, z->zip64_from);
   out_write (z->o, cd->data, cd->len);
   g_byte_array_unref (cd);
 }
@@ -588,7 +343,7 @@ finish_zip (Zip * z)
 static void
 record_clear (gpointer p)
 {
-  g_free (((Record *) p)->name);
+  g_free (((LaTorchZipRecord *) p)->name);
 }
 
 gboolean
@@ -608,7 +363,7 @@ la_tiny_write_torch (GPtrArray * tensors, LaIoDType dtype,
     return FALSE;
   pickle = make_pickle (tensors, dtype);
   z.o = &o;
-  z.records = g_array_new (FALSE, FALSE, sizeof (Record));
+  z.records = g_array_new (FALSE, FALSE, sizeof (LaTorchZipRecord));
   g_array_set_clear_func (z.records, record_clear);
   z.zip64_from = MIN (zip64_from, G_MAXUINT32);
   entry_bytes (&z, "archive/data.pkl", pickle->str, pickle->len);
