@@ -181,15 +181,16 @@ gst_live_avatar_settings_install_properties (GObjectClass * klass)
           "backend", DEFAULT_OFFLOAD, READY_ONLY));
   g_object_class_install_property (klass, GST_LIVE_AVATAR_PROP_PRECISION,
       g_param_spec_enum ("precision", "Precision",
-          "How the DiT stores its linear weights (the VAE and the encoders "
-          "stay fp32). auto: fp32 on the CPU backend, bf16 on CUDA. fp32: "
-          "the reference. bf16: half the memory (the 14B's linears: 30.2 "
-          "GiB instead of 60.3), as Live Avatar. fp8: e4m3 with a scale per "
-          "weight, about a quarter (15.3 GiB), as Live Avatar's --fp8 (its "
-          "embeddings, time projection, head and audio final linear stay "
-          "bf16). On the CPU the stored weights are widened and computed in "
-          "fp32, so bf16 and fp8 there show their effect on quality, not "
-          "speed; on CUDA they are what the GPU holds and multiplies",
+          "How the DiT stores its linear weights. auto: fp32 on the CPU "
+          "backend, bf16 on CUDA. fp32: the reference. bf16: half the "
+          "memory (the 14B's linears: 30.2 GiB instead of 60.3), as Live "
+          "Avatar. fp8: e4m3 with a scale per weight, about a quarter "
+          "(15.3 GiB), as Live Avatar's --fp8 (its embeddings, time "
+          "projection, head and audio final linear stay bf16). On the CPU "
+          "the stored weights are widened and computed in fp32, so bf16 and "
+          "fp8 there show their effect on quality, not speed; on CUDA they "
+          "are what the GPU holds and multiplies, and the DiT and the VAE "
+          "compute in bf16 (with fp32 weights, in fp32)",
           GST_TYPE_LIVE_AVATAR_PRECISION, DEFAULT_PRECISION, READY_ONLY));
   /**
    * GstLiveAvatarFilter:width:
