@@ -402,20 +402,13 @@ check_memory (const LaEngine * e, GError ** error)
     la_memory_model_clear (&m);
     return TRUE;
   }
-  la_memory_plan_config_init (&pc);
+  /* precision resolved for the CPU; the CUDA placement */
+  la_memory_plan_config_init_from_engine (&pc, cfg);
   pc.backend = LA_BACKEND_CUDA;
-  pc.dit_devices = cfg->dit_devices;
-  pc.vae_device = cfg->vae_device;
-  pc.ulysses_size = cfg->ulysses_size;
-  pc.precision = cfg->precision;        /* resolved for the CPU */
   /* the compute the CPU's avatars resolve, not the GPU's AUTO */
   compute = LA_DIT_COMPUTE_AUTO;
   la_avatar_resolve_compute (&precision, &compute, LA_BACKEND_CPU);
   pc.compute = compute;
-  pc.offload = cfg->offload;
-  pc.width = cfg->width;
-  pc.height = cfg->height;
-  pc.sample_steps = cfg->sample_steps;
   p = la_memory_plan_new (&m, &pc, error);
   if (p) {
     for (i = 0; i < p->n_devices; i++) {

@@ -988,6 +988,22 @@ la_memory_plan_check (const LaMemoryPlan * plan, GError ** error)
   return TRUE;
 }
 
+void
+la_memory_plan_config_init_from_engine (LaMemoryPlanConfig * cfg,
+    const LaEngineConfig * engine)
+{
+  la_memory_plan_config_init (cfg);
+  cfg->backend = engine->backend;
+  cfg->dit_devices = engine->dit_devices;
+  cfg->vae_device = engine->vae_device;
+  cfg->ulysses_size = engine->ulysses_size;
+  cfg->precision = engine->precision;
+  cfg->offload = engine->offload;
+  cfg->width = engine->width;
+  cfg->height = engine->height;
+  cfg->sample_steps = engine->sample_steps;
+}
+
 gboolean
 la_memory_plan_check_engine (const LaEngineConfig * cfg, GError ** error)
 {
@@ -1006,16 +1022,7 @@ la_memory_plan_check_engine (const LaEngineConfig * cfg, GError ** error)
     la_memory_model_clear (&m);
     return TRUE;
   }
-  la_memory_plan_config_init (&pc);
-  pc.backend = cfg->backend;
-  pc.dit_devices = cfg->dit_devices;
-  pc.vae_device = cfg->vae_device;
-  pc.ulysses_size = cfg->ulysses_size;
-  pc.precision = cfg->precision;
-  pc.offload = cfg->offload;
-  pc.width = cfg->width;
-  pc.height = cfg->height;
-  pc.sample_steps = cfg->sample_steps;
+  la_memory_plan_config_init_from_engine (&pc, cfg);
   p = la_memory_plan_new (&m, &pc, error);
   ok = p && la_memory_plan_check (p, error);
   la_memory_plan_free (p);

@@ -174,6 +174,10 @@ typedef struct
 #define LA_MEMORY_KV_DTYPE_AUTO ((LaDType) LA_DTYPE_COUNT)
 
 void            la_memory_plan_config_init (LaMemoryPlanConfig * cfg);
+/* la_memory_plan_config_init () then the engine's settings: its backend,
+ * devices, Ulysses size, precision, offload, size and steps. */
+void            la_memory_plan_config_init_from_engine (LaMemoryPlanConfig *
+    cfg, const LaEngineConfig * engine);
 
 typedef struct
 {
